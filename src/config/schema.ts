@@ -1,0 +1,201 @@
+import { z } from 'zod';
+import { parseDuration, type Duration } from '../sla/duration.js';
+
+/**
+ * The council policy file: the one source of truth for every setting. Every key is documented
+ * with `.describe()`; unknown keys are refused so a typo never silently switches a rule off.
+ */
+
+const email = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/, 'not an email address');
+const domain = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^(?=.{1,253}$)([a-z0-9-]{1,63}\.)+[a-z0-9-]{2,63}$/, 'not a domain name');
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as YYYY-MM-DD').refine(
+  (value) => !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value),
+  'not a real calendar date',
+);
+const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a time as HH:MM (24-hour)');
+const hostPort = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'expected host:port, e.g. 127.0.0.1:10025')
+  .refine((value) => {
+    const port = Number(value.slice(value.lastIndexOf(':') + 1));
+    return port >= 0 && port <= 65535;
+  }, 'port out of range 0-65535');
+
+const duration = z.string().transform((text, ctx): Duration => {
+  const parsed = parseDuration(text);
+  if ('error' in parsed) {
+    ctx.addIssue({ code: 'custom', message: parsed.error });
+    return z.NEVER;
+  }
+  return parsed;
+});
+
+export const FILTER_ACTIONS = ['tag', 'flag', 'hold', 'reject'] as const;
+export type FilterAction = (typeof FILTER_ACTIONS)[number];
+
+/** Settings every filter accepts; filters add their own keys through `optionsSchema`. */
+export const filterSettingsSchema = z.object({
+  enabled: z.boolean().default(true).describe('run this filter'),
+  action: z.enum(FILTER_ACTIONS).default('flag').describe('what a finding of this filter does to the message'),
+  minScore: z.number().min(0).max(1).default(0).describe('findings scoring below this are ignored'),
+  timeoutMs: z.number().int().positive().max(60_000).default(2_000).describe('time budget for this filter per message'),
+  failOpen: z
+    .boolean()
+    .default(true)
+    .describe('if the filter fails or overruns: true = deliver with a screening-error finding, false = defer (4xx)'),
+});
+export type FilterSettings = z.infer<typeof filterSettingsSchema>;
+
+const person = {
+  name: z.string().trim().min(1).describe('full name as it appears in signatures'),
+  emails: z.array(email).min(1).describe('every address the person uses, council and personal'),
+};
+
+const councilSchema = z.strictObject({
+  name: z.string().trim().min(1).describe('the council, as it names itself'),
+  domains: z.array(domain).min(1).describe("the council's own mail domains"),
+  timezone: z.string().default('Europe/London').refine((tz) => {
+    try {
+      new Intl.DateTimeFormat('en-GB', { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'unknown IANA time zone').describe('time zone of the working calendar'),
+  bankHolidays: z
+    .enum(['england-and-wales', 'scotland', 'northern-ireland'])
+    .default('england-and-wales')
+    .describe("whose bank holidays are non-working days"),
+  closureDays: z.array(isoDate).default([]).describe('extra non-working days (e.g. Christmas closure)'),
+  extraHolidays: z.array(isoDate).default([]).describe('proclaimed holidays the holiday data does not know yet'),
+});
+
+const memberSchema = z.strictObject({
+  ...person,
+  party: z.string().trim().min(1).optional().describe('political party or group'),
+  ward: z.string().trim().min(1).optional().describe('ward or division represented'),
+  executive: z.boolean().default(false).describe('cabinet/executive member (may hold delegated decisions)'),
+});
+
+const officerSchema = z.strictObject({
+  ...person,
+  title: z.string().trim().min(1).optional().describe('job title'),
+  manager: email.optional().describe("the manager's address: escalations for missed deadlines go here"),
+});
+
+const mailingListSchema = z.strictObject({
+  address: email.describe('the list or alias address'),
+  members: z.array(email).default([]).describe('addresses it expands to'),
+  exempt: z.boolean().default(false).describe('silent copies to this list are not findings'),
+});
+
+const electionSchema = z.strictObject({
+  name: z.string().trim().min(1),
+  pollingDay: isoDate.describe('polling day'),
+  periodStart: isoDate.optional().describe('publication of the notice of election; computed when absent'),
+});
+
+const slaSchema = z.strictObject({
+  acknowledge: duration.default(parseDuration('3 working days') as Duration).describe('time to acknowledge a member enquiry'),
+  respond: duration.default(parseDuration('10 working days') as Duration).describe('time to reply in full'),
+  remindBefore: duration.default(parseDuration('1 working day') as Duration).describe('reminder to the officer this long before each deadline'),
+  workingHours: z
+    .strictObject({ start: clockTime.default('09:00'), end: clockTime.default('17:00') })
+    .default({ start: '09:00', end: '17:00' })
+    .refine((hours) => hours.start < hours.end, { message: 'start must be before end', path: ['end'] }),
+});
+
+const relaySchema = z.strictObject({
+  listen: hostPort.default('127.0.0.1:10025').describe('address the gateway accepts SMTP on'),
+  nextHop: hostPort.default('127.0.0.1:10026').describe('the MTA screened mail is forwarded to'),
+  hostname: z.string().min(1).optional().describe('name used in the greeting and Received lines; default: os hostname'),
+  maxMessageBytes: z.number().int().positive().default(26_214_400).describe('SIZE limit, bytes (default 25 MiB)'),
+  maxRecipients: z.number().int().min(100).default(100).describe('recipients per message; more get 452 4.5.3'),
+  maxClients: z.number().int().positive().default(500).describe('concurrent SMTP connections; more get 421'),
+  maxReceivedHeaders: z.number().int().min(10).default(50).describe('loop guard: refuse with 554 5.4.6 at this many Received lines'),
+  maxHeaderBytes: z.number().int().positive().default(1_048_576).describe('header block larger than this is refused with 552 5.3.4'),
+  socketTimeoutMs: z.number().int().positive().default(300_000).describe('idle time before a client is disconnected'),
+  transactionTimeoutMs: z.number().int().positive().default(600_000).describe('longest a single message transaction may take'),
+  nextHopTimeoutMs: z.number().int().positive().default(60_000).describe('longest wait for the next hop before answering 451'),
+  nextHopPoolSize: z.number().int().positive().max(200).default(20).describe('kept-open connections to the next hop'),
+  allowBareLineEndings: z
+    .boolean()
+    .default(false)
+    .describe('accept bare CR or LF in DATA (SMTP smuggling risk); default refuses with 550 5.5.2'),
+  tls: z
+    .strictObject({ key: z.string().min(1).describe('PEM key file'), cert: z.string().min(1).describe('PEM certificate file') })
+    .optional()
+    .describe('offer STARTTLS with this key and certificate'),
+  screening: z
+    .strictObject({
+      workers: z.number().int().min(0).max(16).default(1).describe('screening worker threads (0 = on the main thread)'),
+      timeoutMs: z.number().int().positive().default(10_000).describe('whole-message screening budget; over it the mail flows with screening-error'),
+      maxParseBytes: z.number().int().positive().default(10_485_760).describe('only this much of each message is parsed for screening'),
+    })
+    .default({ workers: 1, timeoutMs: 10_000, maxParseBytes: 10_485_760 }),
+});
+
+const reviewAccountSchema = z.strictObject({
+  user: z.string().trim().min(1),
+  passwordHash: z.string().min(1).describe('from `member-officer-gateway hash-password`'),
+});
+
+export const configSchema = z.strictObject({
+  council: councilSchema,
+  members: z.array(memberSchema).default([]),
+  officers: z.array(officerSchema).default([]),
+  monitoringOfficers: z.array(email).default([]).describe('addresses of the Monitoring Officer(s)'),
+  mailboxes: z
+    .strictObject({
+      memberEnquiries: z.array(email).default([]).describe('shared inboxes for member enquiries'),
+      press: z.array(email).default([]).describe('press office addresses'),
+      lists: z.array(mailingListSchema).default([]).describe('mailing lists and aliases the gateway should know'),
+    })
+    .default({ memberEnquiries: [], press: [], lists: [] }),
+  mediaDomains: z.array(domain).default([]).describe('domains of newspapers, broadcasters and news agencies'),
+  parties: z.array(z.string().trim().min(1)).default([]).describe('political parties and groups active locally'),
+  elections: z.array(electionSchema).default([]),
+  candidates: z.array(z.strictObject({ name: z.string().trim().min(1), party: z.string().trim().min(1).optional() })).default([]),
+  sla: slaSchema.default({
+    acknowledge: parseDuration('3 working days') as Duration,
+    respond: parseDuration('10 working days') as Duration,
+    remindBefore: parseDuration('1 working day') as Duration,
+    workingHours: { start: '09:00', end: '17:00' },
+  }),
+  filters: z.record(z.string(), filterSettingsSchema.loose()).default({}).describe('per-filter settings, keyed by filter id'),
+  relay: relaySchema.default(relaySchema.parse({})),
+  redis: z
+    .strictObject({
+      url: z.string().regex(/^rediss?:\/\//, 'expected redis://host:port').optional().describe('when absent, an embedded redis-server is started'),
+      prefix: z.string().min(1).regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only').default('mog').describe('key prefix for everything the gateway stores'),
+    })
+    .default({ prefix: 'mog' }),
+  review: z
+    .strictObject({
+      listen: hostPort.default('127.0.0.1:8025'),
+      accounts: z.array(reviewAccountSchema).default([]),
+      publicUrl: z.string().url().optional().describe('link used in notices to the Monitoring Officer'),
+      retentionDays: z.number().int().positive().default(90).describe('message content is deleted this long after receipt; the audit trail stays'),
+    })
+    .default({ listen: '127.0.0.1:8025', accounts: [], retentionDays: 90 }),
+  notify: z
+    .strictObject({
+      from: email.describe('envelope sender and From: of reminders and notices'),
+      smtp: hostPort.describe('where notifications are submitted'),
+    })
+    .optional(),
+  log: z
+    .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
+    .default({ level: 'info' }),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;

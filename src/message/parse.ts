@@ -1,0 +1,201 @@
+import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
+import { convert as htmlToText } from 'html-to-text';
+import { normaliseAddress, type Directory } from '../directory.js';
+import { extractAttachmentText } from './attachments.js';
+import type { Attachment, Direction, HeaderLine, Party, ScreenedMessage } from './model.js';
+import { splitText } from './text.js';
+
+export interface Envelope {
+  readonly mailFrom: string | null;
+  readonly rcptTo: readonly string[];
+}
+
+export interface ParseLimits {
+  /** only this many bytes of the message are parsed; the rest is not screened */
+  readonly maxParseBytes: number;
+  /** HTML longer than this is not converted to text, characters */
+  readonly maxHtmlChars?: number;
+  /** nested message/rfc822 parts followed this deep */
+  readonly maxNestedDepth?: number;
+}
+
+const DEFAULT_MAX_HTML_CHARS = 1_000_000;
+const DEFAULT_MAX_NESTED_DEPTH = 3;
+/** the readable body is cut here: filters never need more, and matching stays bounded */
+const MAX_BODY_CHARS = 500_000;
+
+const PARSER_OPTIONS = {
+  // the costly conversions mailparser offers are not needed for screening
+  skipHtmlToText: true,
+  skipTextToHtml: true,
+  skipTextLinks: true,
+  skipImageLinks: true,
+  keepCidLinks: true,
+  checksumAlgo: false,
+  maxHeadSize: 1_048_576,
+  maxChildNodes: 1_000,
+} as const;
+
+/**
+ * Reads a raw message into the model filters see. Never throws for bad mail: what cannot be
+ * read is listed in `problems` and the rest is still filled in.
+ */
+export async function parseMessage(
+  raw: Buffer,
+  envelope: Envelope,
+  directory: Directory,
+  limits: ParseLimits,
+): Promise<ScreenedMessage> {
+  const problems: string[] = [];
+  const truncated = raw.length > limits.maxParseBytes;
+  if (truncated) problems.push(`only the first ${limits.maxParseBytes} bytes were screened`);
+  let parsed: ParsedMail | undefined;
+  try {
+    parsed = await simpleParser(truncated ? raw.subarray(0, limits.maxParseBytes) : raw, { ...PARSER_OPTIONS, maxHtmlLengthToParse: limits.maxHtmlChars ?? DEFAULT_MAX_HTML_CHARS });
+  } catch (error) {
+    problems.push(`MIME parse failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const resolve = (address: string, displayName?: string): Party => partyOf(address, displayName, directory);
+  const fromList = addresses(parsed?.from).map((a) => resolve(a.address, a.name));
+  const to = addresses(parsed?.to).map((a) => resolve(a.address, a.name));
+  const cc = addresses(parsed?.cc).map((a) => resolve(a.address, a.name));
+  const bcc = addresses(parsed?.bcc).map((a) => resolve(a.address, a.name));
+  const replyTo = addresses(parsed?.replyTo).map((a) => resolve(a.address, a.name));
+  const recipients = envelope.rcptTo.map((address) => resolve(address));
+  const sender = fromList[0] ?? (envelope.mailFrom ? resolve(envelope.mailFrom) : undefined);
+
+  const headers = headerLinesOf(parsed);
+  const body = bodyText(parsed, limits, problems);
+  const split = splitText(body.text);
+  const attachments = parsed ? await attachmentsOf(parsed, directory, limits, problems) : [];
+
+  return {
+    envelope: { mailFrom: envelope.mailFrom, rcptTo: [...envelope.rcptTo] },
+    messageId: parsed?.messageId,
+    date: parsed?.date && !Number.isNaN(parsed.date.getTime()) ? parsed.date.toISOString() : undefined,
+    subject: parsed?.subject ?? '',
+    from: fromList,
+    sender,
+    replyTo,
+    to,
+    cc,
+    bcc,
+    recipients,
+    headers,
+    inReplyTo: parsed?.inReplyTo,
+    references: parsed?.references === undefined ? [] : ([] as string[]).concat(parsed.references),
+    automated: isAutomated(headers),
+    direction: directionOf(sender, recipients.length > 0 ? recipients : [...to, ...cc], directory),
+    text: { body: body.text, ...split, fromHtml: body.fromHtml, truncated: truncated || body.cut },
+    attachments,
+    problems,
+  };
+}
+
+interface PlainAddress {
+  readonly address: string;
+  readonly name?: string;
+}
+
+function addresses(field: AddressObject | AddressObject[] | undefined): PlainAddress[] {
+  if (!field) return [];
+  const out: PlainAddress[] = [];
+  const visit = (entries: AddressObject['value']): void => {
+    for (const entry of entries) {
+      if (entry.group) visit(entry.group);
+      else if (entry.address) out.push(entry.name ? { address: entry.address, name: entry.name } : { address: entry.address });
+    }
+  };
+  for (const object of Array.isArray(field) ? field : [field]) visit(object.value);
+  return out;
+}
+
+export function partyOf(address: string, displayName: string | undefined, directory: Directory): Party {
+  const normalised = normaliseAddress(address);
+  const entry = directory.lookup(normalised);
+  return {
+    address: normalised,
+    original: address,
+    ...(displayName ? { displayName } : {}),
+    roles: directory.rolesOf(normalised),
+    ...(entry?.name ? { person: entry.name } : {}),
+  };
+}
+
+function headerLinesOf(parsed: ParsedMail | undefined): HeaderLine[] {
+  if (!parsed) return [];
+  return parsed.headerLines.map((line) => {
+    const colon = line.line.indexOf(':');
+    return { key: line.key, value: (colon >= 0 ? line.line.slice(colon + 1) : '').replace(/\r?\n[ \t]+/g, ' ').trim() };
+  });
+}
+
+function bodyText(parsed: ParsedMail | undefined, limits: ParseLimits, problems: string[]): { text: string; fromHtml: boolean; cut: boolean } {
+  if (!parsed) return { text: '', fromHtml: false, cut: false };
+  let text = parsed.text ?? '';
+  let fromHtml = false;
+  if (!text.trim() && typeof parsed.html === 'string' && parsed.html.length > 0) {
+    const max = limits.maxHtmlChars ?? DEFAULT_MAX_HTML_CHARS;
+    if (parsed.html.length > max) problems.push(`HTML body over ${max} characters was not read`);
+    else {
+      text = htmlToText(parsed.html, {
+        wordwrap: false,
+        limits: { maxInputLength: max, maxDepth: 200, maxChildNodes: 10_000 },
+        selectors: [
+          { selector: 'a', options: { ignoreHref: true } },
+          { selector: 'img', format: 'skip' },
+        ],
+      });
+      fromHtml = true;
+    }
+  }
+  const cut = text.length > MAX_BODY_CHARS;
+  return { text: cut ? text.slice(0, MAX_BODY_CHARS) : text, fromHtml, cut };
+}
+
+async function attachmentsOf(parsed: ParsedMail, directory: Directory, limits: ParseLimits, problems: string[]): Promise<Attachment[]> {
+  const out: Attachment[] = [];
+  const depth = limits.maxNestedDepth ?? DEFAULT_MAX_NESTED_DEPTH;
+  for (const part of parsed.attachments) {
+    const filename = part.filename ?? (part.contentType === 'message/rfc822' ? 'message.eml' : 'attachment');
+    const base = { filename, contentType: part.contentType, size: part.size };
+    if (part.contentType === 'message/rfc822') {
+      if (depth <= 0) {
+        out.push({ ...base, textProblem: 'nested too deep' });
+        continue;
+      }
+      const nested = await parseMessage(part.content, { mailFrom: null, rcptTo: [] }, directory, { ...limits, maxNestedDepth: depth - 1 });
+      out.push({ ...base, text: `Subject: ${nested.subject}\n\n${nested.text.body}` });
+      continue;
+    }
+    try {
+      const extracted = await extractAttachmentText(part);
+      out.push({ ...base, ...(extracted.text !== undefined ? { text: extracted.text } : {}), ...(extracted.problem ? { textProblem: extracted.problem } : {}) });
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      problems.push(`attachment ${filename}: ${reason}`);
+      out.push({ ...base, textProblem: reason });
+    }
+  }
+  return out;
+}
+
+const AUTO_REPLY_HEADERS = ['x-autoreply', 'x-autorespond', 'x-auto-response-suppress'];
+
+function isAutomated(headers: readonly HeaderLine[]): boolean {
+  for (const header of headers) {
+    if (header.key === 'auto-submitted' && header.value.toLowerCase() !== 'no') return true;
+    if (header.key === 'precedence' && /^(auto_reply|bulk|junk|list)$/i.test(header.value)) return true;
+    if (AUTO_REPLY_HEADERS.includes(header.key) && header.key !== 'x-auto-response-suppress') return true;
+  }
+  return false;
+}
+
+function directionOf(sender: Party | undefined, recipients: readonly Party[], directory: Directory): Direction {
+  const senderInternal = sender ? directory.isInternal(sender.address) : false;
+  const anyExternal = recipients.some((party) => !directory.isInternal(party.address));
+  const anyInternal = recipients.some((party) => directory.isInternal(party.address));
+  if (senderInternal) return anyExternal ? 'outbound' : 'internal';
+  // a message the gateway only passes through, e.g. between two outside parties, is external
+  return anyInternal ? 'inbound' : 'external';
+}

@@ -1,0 +1,93 @@
+import type { Config } from './config/schema.js';
+import type { Directory } from './directory.js';
+import { SCREENING_ERROR, type Filter, type FilterContext, type Finding } from './finding.js';
+import type { ScreenedMessage } from './message/model.js';
+import { parseMessage, type Envelope } from './message/parse.js';
+import { decide, type Decision } from './policy.js';
+import { detectEnquiry, type EnquiryOpening } from './sla/enquiries.js';
+
+export interface ScreeningInput {
+  readonly raw: Buffer;
+  readonly envelope: Envelope;
+  /** receipt time; filters and deadlines use it as "now" */
+  readonly receivedAt: Date;
+}
+
+export interface ScreeningEnvironment {
+  readonly config: Config;
+  readonly directory: Directory;
+  readonly filters: readonly Filter[];
+}
+
+/** Everything screening concludes about one message. Plain data: it crosses a worker boundary. */
+export interface ScreeningResult extends Decision {
+  readonly message: ScreenedMessage;
+  readonly enquiry: EnquiryOpening | null;
+}
+
+/**
+ * parse → filters → policy → enquiry. The same code serves the relay and `screen`: a pure
+ * function of message, directory, policy and clock. A filter that throws or overruns its budget
+ * becomes a `screening-error` finding and the rest carries on.
+ */
+export async function screen(input: ScreeningInput, environment: ScreeningEnvironment): Promise<ScreeningResult> {
+  const { config, directory } = environment;
+  const message = await parseMessage(input.raw, input.envelope, directory, { maxParseBytes: config.relay.screening.maxParseBytes });
+  const findings: Finding[] = [];
+  if (message.problems.some((problem) => problem.startsWith('MIME parse failed'))) {
+    findings.push(screeningError('PARSE_FAILED', 'the message could not be parsed as MIME; it was delivered unscreened', message.problems[0] ?? ''));
+  }
+  for (const filter of environment.filters) {
+    const settings = config.filters[filter.id];
+    if (!settings?.enabled) continue;
+    findings.push(...(await runFilter(filter, message, { config, directory, options: settings, now: input.receivedAt })));
+  }
+  const decision = decide(findings, config);
+  const enquiry = decision.action === 'reject' || decision.action === 'defer' ? null : detectEnquiry(message, config, directory, input.receivedAt);
+  return { ...decision, message, enquiry };
+}
+
+async function runFilter(filter: Filter, message: ScreenedMessage, context: FilterContext): Promise<readonly Finding[]> {
+  const budget = context.options.timeoutMs;
+  const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const outcome = await Promise.race([
+      Promise.resolve().then(() => filter.screen(message, context)),
+      new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), budget);
+      }),
+    ]);
+    const elapsed = performance.now() - started;
+    // a synchronous filter cannot be interrupted, but one that overran is not trusted either
+    if (outcome === 'timeout' || elapsed > budget) {
+      return [failure(filter, context, `took longer than its ${budget} ms budget`)];
+    }
+    return outcome.map((finding) => ({ ...finding, filter: filter.id }));
+  } catch (error) {
+    return [failure(filter, context, `failed: ${error instanceof Error ? error.message : String(error)}`)];
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function failure(filter: Filter, context: FilterContext, what: string): Finding {
+  const closed = !context.options.failOpen;
+  return screeningError(
+    closed ? 'FILTER_FAILED_CLOSED' : 'FILTER_FAILED',
+    `filter ${filter.id} ${what}; ${closed ? 'the message was deferred' : 'the message went on unscreened by it'}`,
+    filter.id,
+  );
+}
+
+export function screeningError(rule: string, explanation: string, detail: string): Finding {
+  return {
+    filter: SCREENING_ERROR,
+    rule,
+    severity: 'low',
+    score: 1,
+    protocolRef: 'n/a',
+    evidence: detail ? [{ location: 'envelope', text: detail.slice(0, 500) }] : [],
+    explanation,
+  };
+}

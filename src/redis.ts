@@ -1,0 +1,93 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis, type RedisOptions } from 'ioredis';
+import type { Config } from './config/schema.js';
+import { GatewayError } from './errors.js';
+import type { Logger } from './log.js';
+
+export interface RedisHandle {
+  readonly url: string;
+  /** a fresh connection; BullMQ workers need their own */
+  connect(options?: RedisOptions): Redis;
+  /** stops the embedded server, if one was started */
+  close(): Promise<void>;
+  readonly embedded: boolean;
+}
+
+/**
+ * The configured Redis, or when none is configured, a `redis-server` the gateway starts itself
+ * (append-only file, noeviction) so a first run works without setup.
+ */
+export async function openRedis(config: Config, logger: Logger): Promise<RedisHandle> {
+  if (config.redis.url) {
+    const url = config.redis.url;
+    await ping(url);
+    return { url, embedded: false, connect: (options) => new Redis(url, options ?? {}), close: async () => {} };
+  }
+  const embedded = await startEmbeddedRedis();
+  logger.warn({ url: embedded.url, dir: embedded.dir }, 'no redis.url configured: started an embedded redis-server (for trials only; configure redis.url in production)');
+  return {
+    url: embedded.url,
+    embedded: true,
+    connect: (options) => new Redis(embedded.url, options ?? {}),
+    close: async () => {
+      embedded.process.kill('SIGTERM');
+      await new Promise((resolve) => embedded.process.once('exit', resolve));
+      rmSync(embedded.dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function ping(url: string): Promise<void> {
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null, enableOfflineQueue: false });
+  try {
+    await client.connect();
+    await client.ping();
+  } catch (error) {
+    throw new GatewayError('REDIS_UNAVAILABLE', `Redis at ${url} does not answer: ${error instanceof Error ? error.message : String(error)}`);
+  } finally {
+    client.disconnect();
+  }
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function startEmbeddedRedis(): Promise<{ url: string; process: ChildProcess; dir: string }> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'mog-redis-'));
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'everysec', '--maxmemory-policy', 'noeviction', '--save', ''],
+    { stdio: 'ignore' },
+  );
+  const url = `redis://127.0.0.1:${port}`;
+  const failed = new Promise<never>((_, reject) => {
+    child.once('error', (error) => reject(new GatewayError('REDIS_UNAVAILABLE', `no redis.url configured and redis-server could not be started: ${error.message}. Install Redis or set redis.url.`)));
+  });
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      await Promise.race([ping(url), failed]);
+      return { url, process: child, dir };
+    } catch (error) {
+      if (Date.now() > deadline || (error instanceof GatewayError && error.message.includes('could not be started'))) {
+        child.kill('SIGKILL');
+        throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
