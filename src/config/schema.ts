@@ -122,6 +122,7 @@ const relaySchema = z.strictObject({
   maxClients: z.number().int().positive().default(500).describe('concurrent SMTP connections; more get 421'),
   maxReceivedHeaders: z.number().int().min(10).default(50).describe('loop guard: refuse with 554 5.4.6 at this many Received lines'),
   maxHeaderBytes: z.number().int().positive().default(1_048_576).describe('header block larger than this is refused with 552 5.3.4'),
+  maxLineBytes: z.number().int().min(1000).default(100_000).describe('a line longer than this (octets, with CRLF) is refused with 500 5.5.2; RFC 5321 asks for 1000, real mail is often longer'),
   socketTimeoutMs: z.number().int().positive().default(300_000).describe('idle time before a client is disconnected'),
   transactionTimeoutMs: z.number().int().positive().default(600_000).describe('longest a single message transaction may take'),
   nextHopTimeoutMs: z.number().int().positive().default(60_000).describe('longest wait for the next hop before answering 451'),

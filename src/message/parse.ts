@@ -7,7 +7,8 @@ import { splitText } from './text.js';
 
 export interface Envelope {
   readonly mailFrom: string | null;
-  readonly rcptTo: readonly string[];
+  /** null: no envelope is known (offline screening), so To, Cc and Bcc stand for it */
+  readonly rcptTo: readonly string[] | null;
 }
 
 export interface ParseLimits {
@@ -61,8 +62,10 @@ export async function parseMessage(
   const cc = addresses(parsed?.cc).map((a) => resolve(a.address, a.name));
   const bcc = addresses(parsed?.bcc).map((a) => resolve(a.address, a.name));
   const replyTo = addresses(parsed?.replyTo).map((a) => resolve(a.address, a.name));
-  const recipients = envelope.rcptTo.map((address) => resolve(address));
-  const sender = fromList[0] ?? (envelope.mailFrom ? resolve(envelope.mailFrom) : undefined);
+  const rcptTo = envelope.rcptTo ?? [...to, ...cc, ...bcc].map((party) => party.original);
+  const mailFrom = envelope.mailFrom ?? (envelope.rcptTo === null ? fromList[0]?.original ?? null : null);
+  const recipients = rcptTo.map((address) => resolve(address));
+  const sender = fromList[0] ?? (mailFrom ? resolve(mailFrom) : undefined);
 
   const headers = headerLinesOf(parsed);
   const body = bodyText(parsed, limits, problems);
@@ -70,7 +73,7 @@ export async function parseMessage(
   const attachments = parsed ? await attachmentsOf(parsed, directory, limits, problems) : [];
 
   return {
-    envelope: { mailFrom: envelope.mailFrom, rcptTo: [...envelope.rcptTo] },
+    envelope: { mailFrom, rcptTo: [...rcptTo] },
     messageId: parsed?.messageId,
     date: parsed?.date && !Number.isNaN(parsed.date.getTime()) ? parsed.date.toISOString() : undefined,
     subject: parsed?.subject ?? '',

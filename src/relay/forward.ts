@@ -1,0 +1,266 @@
+import { Readable } from 'node:stream';
+import SMTPConnection from 'nodemailer/lib/smtp-connection';
+import { SmtpReplyError } from '../errors.js';
+import type { Logger } from '../log.js';
+
+/** What is forwarded: the envelope exactly as the client gave it. */
+export interface ForwardEnvelope {
+  /** the MAIL FROM address; empty string for the null sender `<>` */
+  readonly mailFrom: string;
+  readonly rcptTo: readonly string[];
+  /** the client declared BODY=8BITMIME */
+  readonly eightBitMime?: boolean;
+}
+
+export interface NextHopOptions {
+  /** host:port of the next hop */
+  readonly address: string;
+  /** the name we greet the next hop with */
+  readonly hostname: string;
+  /** connections kept open for reuse */
+  readonly poolSize: number;
+  /** longest a whole delivery may take before it is abandoned (451) */
+  readonly timeoutMs: number;
+  readonly logger: Logger;
+}
+
+/** How long an idle pooled connection is kept before it is closed, milliseconds. */
+const IDLE_CLOSE_MS = 30_000;
+
+interface PooledConnection {
+  readonly connection: SMTPConnection;
+  usable: boolean;
+  idleTimer?: NodeJS.Timeout;
+  /** recipients the next hop refused in the transaction that was abandoned for it */
+  refused?: readonly RejectedRecipient[];
+}
+
+interface RejectedRecipient {
+  readonly recipient: string;
+  readonly response: string;
+  readonly responseCode: number;
+}
+
+/** The failure of a delivery attempt, with the reply the SMTP client should get. */
+export class NextHopError extends SmtpReplyError {
+  constructor(
+    responseCode: number,
+    message: string,
+    /** the message may have reached the next hop although no reply came (timeout after ".") */
+    readonly possiblyDelivered = false,
+  ) {
+    super(responseCode, message, 'NEXT_HOP_FAILED');
+  }
+}
+
+/**
+ * The client side of the relay: delivers the received bytes, with our header lines in front, to
+ * the next hop through nodemailer's SMTPConnection. It succeeds only when the next hop accepted
+ * the message for every recipient; otherwise it fails before the final "." so nothing is
+ * delivered that the client will be told failed.
+ */
+export class NextHopClient {
+  private readonly host: string;
+  private readonly port: number;
+  private readonly idle: PooledConnection[] = [];
+  private readonly busy = new Set<PooledConnection>();
+  private closed = false;
+
+  constructor(private readonly options: NextHopOptions) {
+    const colon = options.address.lastIndexOf(':');
+    this.host = options.address.slice(0, colon).replace(/^\[|\]$/g, '');
+    this.port = Number(options.address.slice(colon + 1));
+  }
+
+  /** Delivers `prefix` + `raw`; resolves with the next hop's reply, or throws NextHopError. */
+  async deliver(envelope: ForwardEnvelope, prefix: Buffer, raw: Buffer): Promise<string> {
+    if (this.closed) throw new NextHopError(421, '4.3.2 Gateway shutting down, try again later');
+    const deadline = Date.now() + this.options.timeoutMs;
+    const pooled = await this.acquire(deadline);
+    let finalDotSent = false;
+    try {
+      const response = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          pooled.usable = false;
+          pooled.connection.close();
+          reject(
+            finalDotSent
+              ? new NextHopError(451, '4.4.2 Next hop did not answer the end of data in time; try again later', true)
+              : new NextHopError(451, '4.4.2 Next hop too slow; try again later'),
+          );
+        }, Math.max(1, deadline - Date.now()));
+        const message = this.messageStream(pooled, prefix, raw, () => {
+          finalDotSent = true;
+        });
+        pooled.connection.send(
+          {
+            from: envelope.mailFrom,
+            to: [...envelope.rcptTo],
+            size: prefix.length + raw.length,
+            use8BitMime: envelope.eightBitMime === true,
+          },
+          message,
+          (error, info) => {
+            clearTimeout(timer);
+            if (error) return reject(this.replyFor(error, pooled, finalDotSent));
+            resolve(String(info.response ?? '250 OK'));
+          },
+        );
+      });
+      this.release(pooled);
+      return response;
+    } catch (error) {
+      pooled.usable = false;
+      this.release(pooled);
+      throw error;
+    }
+  }
+
+  /** Connects, greets and quits: used at start-up to say early when the next hop is unreachable. */
+  async probe(): Promise<void> {
+    const pooled = await this.acquire(Date.now() + this.options.timeoutMs);
+    this.release(pooled);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const pooled of this.idle.splice(0)) {
+      clearTimeout(pooled.idleTimer);
+      pooled.connection.quit();
+    }
+    for (const pooled of this.busy) pooled.usable = false;
+  }
+
+  /**
+   * The message as a stream SMTPConnection reads only after the next hop answered DATA, which is
+   * the first moment every RCPT reply is known. A recipient refused by then fails the whole
+   * message before any byte of it is sent, and the connection is dropped so the next hop
+   * discards the transaction.
+   */
+  private messageStream(pooled: PooledConnection, prefix: Buffer, raw: Buffer, onEnd: () => void): Readable {
+    let started = false;
+    return new Readable({
+      read: function (this: Readable) {
+        if (started) return;
+        started = true;
+        const rejected = rejectedRecipients(pooled.connection);
+        if (rejected.length > 0) {
+          pooled.usable = false;
+          pooled.refused = rejected;
+          this.destroy(new Error('next hop refused some recipients'));
+          pooled.connection.close();
+          return;
+        }
+        this.push(prefix);
+        this.push(raw);
+        this.push(null);
+        onEnd();
+      },
+    });
+  }
+
+  private replyFor(error: Error & { code?: string; responseCode?: number; response?: string; command?: string }, pooled: PooledConnection, finalDotSent: boolean): NextHopError {
+    pooled.usable = false;
+    if (pooled.refused) {
+      const list = pooled.refused.map((r) => `<${r.recipient}> (${firstLine(r.response)})`).join(', ');
+      // one reply covers every recipient: deferring all keeps the refused one from being lost
+      return new NextHopError(451, `4.5.0 Next hop refused some recipients: ${list}; nothing was delivered, try again later`);
+    }
+    const reply = firstLine(error.response ?? '');
+    const code = error.responseCode;
+    if (code && code >= 400 && code < 600) {
+      const permanent = code >= 500;
+      const what = error.command === 'RCPT TO' ? 'recipients' : error.command === 'MAIL FROM' ? 'sender' : 'message';
+      const enhanced = /^\d{3}[ -](\d\.\d{1,3}\.\d{1,3})/.exec(reply)?.[1] ?? (permanent ? '5.0.0' : '4.0.0');
+      return new NextHopError(permanent ? code : 451, `${permanent ? enhanced : enhanced.replace(/^5/, '4')} Next hop refused the ${what}: ${reply || error.message}`);
+    }
+    if (finalDotSent) {
+      this.options.logger.warn({ err: error.message }, 'next hop closed without answering the end of data: the client will retry, a duplicate is possible');
+      return new NextHopError(451, '4.4.2 Next hop closed the connection before accepting the message; try again later', true);
+    }
+    return new NextHopError(451, `4.4.1 Next hop ${this.options.address} unavailable (${error.code ?? 'error'}: ${firstLine(error.message)}); try again later`);
+  }
+
+  private async acquire(deadline: number): Promise<PooledConnection> {
+    while (this.idle.length > 0) {
+      const pooled = this.idle.pop() as PooledConnection;
+      clearTimeout(pooled.idleTimer);
+      if (pooled.usable) {
+        this.busy.add(pooled);
+        return pooled;
+      }
+    }
+    const connection = new SMTPConnection({
+      host: this.host,
+      port: this.port,
+      name: this.options.hostname,
+      secure: false,
+      // the next hop is a trusted local MTA; STARTTLS is used when it offers it
+      opportunisticTLS: true,
+      tls: { rejectUnauthorized: false },
+      connectionTimeout: Math.max(1, deadline - Date.now()),
+      greetingTimeout: Math.max(1, deadline - Date.now()),
+      socketTimeout: this.options.timeoutMs,
+      allowInternalNetworkInterfaces: true,
+      logger: false,
+    });
+    const pooled: PooledConnection = { connection, usable: true };
+    connection.on('error', () => {
+      pooled.usable = false;
+    });
+    connection.on('end', () => {
+      pooled.usable = false;
+    });
+    await new Promise<void>((resolve, reject) => {
+      const onError = (error: Error & { code?: string }): void => {
+        reject(new NextHopError(451, `4.4.1 Next hop ${this.options.address} unavailable (${error.code ?? 'error'}: ${firstLine(error.message)}); try again later`));
+      };
+      connection.once('error', onError);
+      connection.connect(() => {
+        connection.removeListener('error', onError);
+        resolve();
+      });
+    });
+    this.busy.add(pooled);
+    return pooled;
+  }
+
+  private release(pooled: PooledConnection): void {
+    this.busy.delete(pooled);
+    if (!pooled.usable || this.closed || this.idle.length >= this.options.poolSize) {
+      if (pooled.usable) pooled.connection.quit();
+      else pooled.connection.close();
+      return;
+    }
+    pooled.idleTimer = setTimeout(() => {
+      const index = this.idle.indexOf(pooled);
+      if (index >= 0) this.idle.splice(index, 1);
+      pooled.connection.quit();
+    }, IDLE_CLOSE_MS);
+    pooled.idleTimer.unref();
+    this.idle.push(pooled);
+  }
+}
+
+/**
+ * The recipients the next hop has refused in the current transaction. SMTPConnection keeps them
+ * on its envelope and only reports them after the message is sent, which is too late here.
+ */
+function rejectedRecipients(connection: SMTPConnection): RejectedRecipient[] {
+  const envelope: unknown = Reflect.get(connection, '_envelope');
+  if (!envelope || typeof envelope !== 'object') return [];
+  const errors: unknown = Reflect.get(envelope, 'rejectedErrors');
+  if (!Array.isArray(errors)) return [];
+  return errors.map((entry: unknown) => {
+    const record = (entry ?? {}) as { recipient?: unknown; response?: unknown; responseCode?: unknown };
+    return {
+      recipient: String(record.recipient ?? ''),
+      response: String(record.response ?? ''),
+      responseCode: typeof record.responseCode === 'number' ? record.responseCode : 450,
+    };
+  });
+}
+
+function firstLine(text: string): string {
+  return text.split(/\r?\n/)[0]?.trim().slice(0, 300) ?? '';
+}

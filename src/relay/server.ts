@@ -1,0 +1,290 @@
+import { readFileSync } from 'node:fs';
+import { hostname as osHostname } from 'node:os';
+import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+import type { Config } from '../config/schema.js';
+import { SmtpReplyError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { ScreeningResult } from '../pipeline.js';
+import { screeningHeaderValue } from '../policy.js';
+import { NextHopError, type ForwardEnvelope, type NextHopClient } from './forward.js';
+import { inspectData } from './inspect.js';
+import type { Screener } from './screener.js';
+
+/** What the rest of the gateway does with a screened message (review store, enquiries). */
+export interface RelayEffects {
+  /**
+   * Keeps a flagged or held message for the Monitoring Officer and returns its review id. For a
+   * held message this must be durable before it resolves: the client is told 250 on the strength of it.
+   */
+  review?(status: 'flagged' | 'held', result: ScreeningResult, raw: Buffer, envelope: ForwardEnvelope, receivedAt: Date): Promise<string>;
+  /** After the next hop accepted the message (opens or answers member enquiries). */
+  delivered?(result: ScreeningResult, envelope: ForwardEnvelope, receivedAt: Date): Promise<void>;
+}
+
+export interface RelayOptions {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly screener: Screener;
+  readonly nextHop: NextHopClient;
+  readonly effects?: RelayEffects;
+  /** the clock; tests may fix it */
+  readonly now?: () => Date;
+}
+
+/** How long a shutdown waits for transactions in flight before closing them, milliseconds. */
+const SHUTDOWN_GRACE_MS = 30_000;
+
+interface Transaction {
+  timer?: NodeJS.Timeout;
+  /** the client went away: nothing more is forwarded for it */
+  abandoned: boolean;
+}
+
+/**
+ * The server side: smtp-server with the limits the policy file sets. Each message is received
+ * whole, checked, screened, then forwarded; the client hears 250 only after the next hop said
+ * 250 (or, for a held message, after it is durably stored).
+ */
+export class Relay {
+  private readonly server: SMTPServer;
+  private readonly hostname: string;
+  private readonly transactions = new Map<string, Transaction>();
+  private readonly background = new Set<Promise<void>>();
+  private shuttingDown = false;
+
+  constructor(private readonly options: RelayOptions) {
+    const { relay } = options.config;
+    this.hostname = relay.hostname ?? osHostname();
+    const tls = relay.tls ? { key: readFileSync(relay.tls.key), cert: readFileSync(relay.tls.cert) } : undefined;
+    this.server = new SMTPServer({
+      name: this.hostname,
+      banner: 'ESMTP member-officer-gateway',
+      size: relay.maxMessageBytes,
+      authOptional: true,
+      disabledCommands: tls ? ['AUTH'] : ['AUTH', 'STARTTLS'],
+      hideSTARTTLS: !tls,
+      ...(tls ?? {}),
+      disableReverseLookup: true,
+      maxClients: relay.maxClients,
+      socketTimeout: relay.socketTimeoutMs,
+      closeTimeout: SHUTDOWN_GRACE_MS,
+      logger: false,
+      onConnect: (_session, callback) => {
+        if (this.shuttingDown) return callback(new SmtpReplyError(421, '4.3.2 Gateway shutting down, try again later'));
+        callback();
+      },
+      onMailFrom: (_address, session, callback) => {
+        this.startTransaction(session);
+        callback();
+      },
+      onRcptTo: (_address, session, callback) => {
+        if (session.envelope.rcptTo.length >= relay.maxRecipients) {
+          return callback(new SmtpReplyError(452, `4.5.3 Too many recipients (at most ${relay.maxRecipients} per message); send the rest separately`));
+        }
+        callback();
+      },
+      onData: (stream, session, callback) => this.onData(stream, session, callback),
+      onClose: (session) => {
+        const transaction = this.transactions.get(session.id);
+        if (transaction) {
+          transaction.abandoned = true;
+          clearTimeout(transaction.timer);
+          this.transactions.delete(session.id);
+        }
+      },
+    });
+    // a client resetting mid-transaction makes smtp-server emit 'error'; unhandled, it would end the process
+    this.server.on('error', (error: Error) => this.options.logger.debug({ err: error.message }, 'smtp connection error'));
+  }
+
+  /** Starts listening; resolves with the bound port (useful with port 0). */
+  async listen(): Promise<number> {
+    const listen = this.options.config.relay.listen;
+    const colon = listen.lastIndexOf(':');
+    const host = listen.slice(0, colon).replace(/^\[|\]$/g, '');
+    const port = Number(listen.slice(colon + 1));
+    await new Promise<void>((resolve, reject) => {
+      this.server.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.server.removeListener('error', reject);
+        resolve();
+      });
+    });
+    return (this.server.server.address() as AddressInfo).port;
+  }
+
+  /** Stops accepting, lets transactions in flight finish (or 421s them after the grace period). */
+  async close(): Promise<void> {
+    this.shuttingDown = true;
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await Promise.allSettled([...this.background]);
+  }
+
+  private startTransaction(session: SMTPServerSession): void {
+    const previous = this.transactions.get(session.id);
+    clearTimeout(previous?.timer);
+    const transaction: Transaction = { abandoned: false };
+    transaction.timer = setTimeout(() => {
+      transaction.abandoned = true;
+      this.options.logger.info({ session: session.id }, 'transaction took too long: connection closed');
+      this.closeConnection(session, '4.4.2 Transaction time limit exceeded');
+    }, this.options.config.relay.transactionTimeoutMs);
+    transaction.timer.unref();
+    this.transactions.set(session.id, transaction);
+  }
+
+  private closeConnection(session: SMTPServerSession, message: string): void {
+    const connections = Reflect.get(this.server, 'connections') as Set<{ session?: SMTPServerSession; send(code: number, text: string): void; close(): void }> | undefined;
+    for (const connection of connections ?? []) {
+      if (connection.session === session) {
+        connection.send(421, message);
+        connection.close();
+      }
+    }
+  }
+
+  private onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback: (error?: Error | null, message?: string) => void): void {
+    const chunks: Buffer[] = [];
+    let length = 0;
+    const limit = this.options.config.relay.maxMessageBytes;
+    stream.on('data', (chunk: Buffer) => {
+      length += chunk.length;
+      // past the limit the rest is read and dropped: the reply after "." refuses the message
+      if (length <= limit) chunks.push(chunk);
+    });
+    stream.once('error', (error: Error) => {
+      this.options.logger.debug({ err: error.message }, 'data stream failed');
+    });
+    stream.once('end', () => {
+      const raw = Buffer.concat(chunks, Math.min(length, limit));
+      chunks.length = 0;
+      this.handleMessage(raw, stream.sizeExceeded || length > limit, session).then(
+        (reply) => callback(null, reply),
+        (error: unknown) => {
+          if (error instanceof SmtpReplyError) return callback(error);
+          this.options.logger.error({ err: error instanceof Error ? error.stack : String(error) }, 'unexpected failure handling a message');
+          callback(new SmtpReplyError(451, '4.3.0 Local error while relaying; try again later'));
+        },
+      );
+    });
+  }
+
+  private async handleMessage(raw: Buffer, oversize: boolean, session: SMTPServerSession): Promise<string> {
+    const { config, logger } = this.options;
+    const transaction = this.transactions.get(session.id);
+    const finish = (): void => {
+      clearTimeout(transaction?.timer);
+      this.transactions.delete(session.id);
+    };
+    try {
+      if (oversize) throw new SmtpReplyError(552, `5.3.4 Message size exceeds fixed maximum message size ${config.relay.maxMessageBytes}`);
+      const problem = inspectData(raw, config.relay);
+      if (problem) throw new SmtpReplyError(problem.responseCode, problem.message);
+
+      const envelope = forwardEnvelopeOf(session);
+      const receivedAt = this.options.now?.() ?? new Date();
+      const result = await this.options.screener.screen(raw, { mailFrom: envelope.mailFrom || null, rcptTo: envelope.rcptTo }, receivedAt);
+      if (transaction?.abandoned) throw new SmtpReplyError(421, '4.4.2 Transaction abandoned');
+
+      const findings = [...new Set(result.findings.map((finding) => finding.filter))];
+      logger.info({ session: session.id, action: result.action, findings, bytes: raw.length }, 'screened');
+      switch (result.action) {
+        case 'reject':
+          throw new SmtpReplyError(550, result.reason ?? '5.7.1 Refused under the Member/Officer Protocol');
+        case 'defer':
+          throw new SmtpReplyError(451, result.reason ?? '4.7.0 Screening unavailable, try again later');
+        case 'hold': {
+          const reviewId = await this.storeForReview('held', result, raw, envelope, receivedAt);
+          return `2.0.0 Held for review by the Monitoring Officer (review ${reviewId})`;
+        }
+        case 'flag':
+        case 'deliver': {
+          let reviewId: string | undefined;
+          if (result.action === 'flag') {
+            // a flag must never stop mail: if the review store is down the message still goes
+            reviewId = await this.storeForReview('flagged', result, raw, envelope, receivedAt).catch((error: unknown) => {
+              logger.error({ err: error instanceof Error ? error.message : String(error) }, 'could not store a flagged message for review; delivering it anyway');
+              return undefined;
+            });
+          }
+          const prefix = this.addedHeaders(session, result, reviewId);
+          const response = await this.options.nextHop.deliver(envelope, prefix, raw);
+          this.afterDelivery(result, envelope, receivedAt);
+          return `2.0.0 Ok: relayed (next hop: ${response.replace(/[\r\n]+/g, ' ').slice(0, 200)})`;
+        }
+      }
+    } catch (error) {
+      if (error instanceof NextHopError) logger.warn({ session: session.id, reply: error.message }, 'next hop did not accept the message');
+      throw error;
+    } finally {
+      finish();
+    }
+  }
+
+  private async storeForReview(status: 'flagged' | 'held', result: ScreeningResult, raw: Buffer, envelope: ForwardEnvelope, receivedAt: Date): Promise<string> {
+    const review = this.options.effects?.review;
+    if (!review) {
+      if (status === 'held') throw new SmtpReplyError(451, '4.3.0 Message must be held for review but the review store is not available; try again later');
+      throw new Error('no review store configured');
+    }
+    try {
+      return await review(status, result, raw, envelope, receivedAt);
+    } catch (error) {
+      if (status === 'held') {
+        this.options.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'could not store a held message');
+        throw new SmtpReplyError(451, '4.3.0 Message must be held for review but could not be stored; try again later');
+      }
+      throw error;
+    }
+  }
+
+  private afterDelivery(result: ScreeningResult, envelope: ForwardEnvelope, receivedAt: Date): void {
+    const delivered = this.options.effects?.delivered;
+    if (!delivered) return;
+    // enquiry tracking must not slow or block mail: it runs after the reply, and failures are logged
+    const work = delivered(result, envelope, receivedAt)
+      .catch((error: unknown) => this.options.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'enquiry tracking failed for a delivered message'))
+      .finally(() => this.background.delete(work));
+    this.background.add(work);
+  }
+
+  private addedHeaders(session: SMTPServerSession, result: ScreeningResult, reviewId?: string): Buffer {
+    const helo = sanitiseTrace(session.hostNameAppearsAs || 'unknown');
+    const protocol = session.secure ? 'ESMTPS' : 'ESMTP';
+    const received =
+      `Received: from ${helo} ([${session.remoteAddress}])\r\n` +
+      `\tby ${sanitiseTrace(this.hostname)} (member-officer-gateway) with ${protocol} id ${sessionTraceId(session)};\r\n` +
+      `\t${rfc2822Date(this.options.now?.() ?? new Date())}\r\n`;
+    const screening = `X-Member-Officer-Screening: ${screeningHeaderValue(result, reviewId)}\r\n`;
+    return Buffer.from(received + screening, 'latin1');
+  }
+}
+
+export function forwardEnvelopeOf(session: SMTPServerSession): ForwardEnvelope {
+  const mailFrom = session.envelope.mailFrom;
+  const args = (mailFrom ? mailFrom.args : {}) as Record<string, string | boolean> | false;
+  const body = args && typeof args.BODY === 'string' ? args.BODY.toUpperCase() : '';
+  return {
+    mailFrom: mailFrom ? mailFrom.address : '',
+    rcptTo: session.envelope.rcptTo.map((rcpt) => rcpt.address),
+    eightBitMime: body === '8BITMIME',
+  };
+}
+
+function sanitiseTrace(value: string): string {
+  return value.replace(/[^A-Za-z0-9.\-:[\]_]/g, '').slice(0, 255) || 'unknown';
+}
+
+function sessionTraceId(session: SMTPServerSession): string {
+  return `${session.id}.${randomBytes(3).toString('hex')}`;
+}
+
+const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+function rfc2822Date(date: Date): string {
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  return `${DAYS[date.getUTCDay()]}, ${date.getUTCDate()} ${MONTHS[date.getUTCMonth()]} ${date.getUTCFullYear()} ${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())} +0000`;
+}
