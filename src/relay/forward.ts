@@ -31,8 +31,6 @@ interface PooledConnection {
   readonly connection: SMTPConnection;
   usable: boolean;
   idleTimer?: NodeJS.Timeout;
-  /** recipients the next hop refused in the transaction that was abandoned for it */
-  refused?: readonly RejectedRecipient[];
 }
 
 interface RejectedRecipient {
@@ -80,17 +78,29 @@ export class NextHopClient {
     let finalDotSent = false;
     try {
       const response = await new Promise<string>((resolve, reject) => {
+        let settled = false;
+        const settle = (outcome: () => void): void => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          outcome();
+        };
         const timer = setTimeout(() => {
           pooled.usable = false;
           pooled.connection.close();
-          reject(
-            finalDotSent
-              ? new NextHopError(451, '4.4.2 Next hop did not answer the end of data in time; try again later', true)
-              : new NextHopError(451, '4.4.2 Next hop too slow; try again later'),
+          settle(() =>
+            reject(
+              finalDotSent
+                ? new NextHopError(451, '4.4.2 Next hop did not answer the end of data in time; try again later', true)
+                : new NextHopError(451, '4.4.2 Next hop too slow; try again later'),
+            ),
           );
         }, Math.max(1, deadline - Date.now()));
-        const message = this.messageStream(pooled, prefix, raw, () => {
-          finalDotSent = true;
+        const message = this.messageStream(pooled, prefix, raw, {
+          onSent: () => {
+            finalDotSent = true;
+          },
+          onRefused: (refused) => settle(() => reject(partialRefusal(refused))),
         });
         pooled.connection.send(
           {
@@ -101,9 +111,8 @@ export class NextHopClient {
           },
           message,
           (error, info) => {
-            clearTimeout(timer);
-            if (error) return reject(this.replyFor(error, pooled, finalDotSent));
-            resolve(String(info.response ?? '250 OK'));
+            if (error) return settle(() => reject(this.replyFor(error, pooled, finalDotSent)));
+            settle(() => resolve(String(info.response ?? '250 OK')));
           },
         );
       });
@@ -137,35 +146,36 @@ export class NextHopClient {
    * message before any byte of it is sent, and the connection is dropped so the next hop
    * discards the transaction.
    */
-  private messageStream(pooled: PooledConnection, prefix: Buffer, raw: Buffer, onEnd: () => void): Readable {
+  private messageStream(
+    pooled: PooledConnection,
+    prefix: Buffer,
+    raw: Buffer,
+    events: { onSent: () => void; onRefused: (refused: readonly RejectedRecipient[]) => void },
+  ): Readable {
     let started = false;
     return new Readable({
       read: function (this: Readable) {
         if (started) return;
         started = true;
-        const rejected = rejectedRecipients(pooled.connection);
-        if (rejected.length > 0) {
+        const refused = rejectedRecipients(pooled.connection);
+        if (refused.length > 0) {
           pooled.usable = false;
-          pooled.refused = rejected;
-          this.destroy(new Error('next hop refused some recipients'));
+          // closing before the final "." makes the next hop discard the transaction
           pooled.connection.close();
+          this.destroy();
+          events.onRefused(refused);
           return;
         }
         this.push(prefix);
         this.push(raw);
         this.push(null);
-        onEnd();
+        events.onSent();
       },
     });
   }
 
   private replyFor(error: Error & { code?: string; responseCode?: number; response?: string; command?: string }, pooled: PooledConnection, finalDotSent: boolean): NextHopError {
     pooled.usable = false;
-    if (pooled.refused) {
-      const list = pooled.refused.map((r) => `<${r.recipient}> (${firstLine(r.response)})`).join(', ');
-      // one reply covers every recipient: deferring all keeps the refused one from being lost
-      return new NextHopError(451, `4.5.0 Next hop refused some recipients: ${list}; nothing was delivered, try again later`);
-    }
     const reply = firstLine(error.response ?? '');
     const code = error.responseCode;
     if (code && code >= 400 && code < 600) {
@@ -240,6 +250,12 @@ export class NextHopClient {
     pooled.idleTimer.unref();
     this.idle.push(pooled);
   }
+}
+
+/** One reply covers every recipient: deferring them all keeps the refused one from being lost. */
+function partialRefusal(refused: readonly RejectedRecipient[]): NextHopError {
+  const list = refused.map((r) => `<${r.recipient}> (${firstLine(r.response)})`).join(', ');
+  return new NextHopError(451, `4.5.0 Next hop refused some recipients: ${list}; nothing was delivered, try again later`);
 }
 
 /**

@@ -60,7 +60,7 @@ export class Relay {
     const tls = relay.tls ? { key: readFileSync(relay.tls.key), cert: readFileSync(relay.tls.cert) } : undefined;
     this.server = new SMTPServer({
       name: this.hostname,
-      banner: 'ESMTP member-officer-gateway',
+      banner: 'member-officer-gateway',
       size: relay.maxMessageBytes,
       authOptional: true,
       disabledCommands: tls ? ['AUTH'] : ['AUTH', 'STARTTLS'],

@@ -51,8 +51,9 @@ export async function startSink(options: { port?: number; size?: number } = {}):
       stream.on('end', () => {
         const finish = (): void => {
           if (faults.dropAfterData) {
-            const socket = (session as unknown as { socket?: { destroy(): void } }).socket;
-            socket?.destroy();
+            // smtp-server hands handlers the session only; its connection holds the socket
+            const connections = Reflect.get(server, 'connections') as Set<{ session?: unknown; _socket?: { destroy(): void } }>;
+            for (const connection of connections) if (connection.session === session) connection._socket?.destroy();
             return;
           }
           if (faults.rejectData) {

@@ -1,0 +1,121 @@
+import { connect } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startSink, type Sink } from '../helpers/sink.js';
+import { sendThrough, startRelay, type TestRelay } from '../helpers/relay.js';
+
+const MESSAGE = 'From: cllr.pryce@greyfordvale.gov.uk\r\nTo: imran.shah@greyfordvale.gov.uk\r\nSubject: Street lights\r\n\r\nThe lights on Abbey Road are out again.\r\n';
+const ENVELOPE = { from: 'cllr.pryce@greyfordvale.gov.uk', to: ['imran.shah@greyfordvale.gov.uk', 'david.osei@greyfordvale.gov.uk'] };
+
+describe('when the next hop does not accept the message', () => {
+  let sink: Sink | undefined;
+  let relay: TestRelay | undefined;
+  afterEach(async () => {
+    await relay?.close();
+    await sink?.close();
+    relay = undefined;
+    sink = undefined;
+  });
+
+  it('answers 451 4.4.1 when the next hop refuses connections, so the sender keeps the message', async () => {
+    const closed = await startSink();
+    const address = closed.address;
+    await closed.close();
+    relay = await startRelay(address);
+    const result = await sendThrough(relay.port, ENVELOPE, MESSAGE);
+    expect(result.ok).toBe(false);
+    expect(result.responseCode).toBe(451);
+    expect(result.response).toMatch(/^451 4\.4\.1 Next hop .* unavailable/);
+  });
+
+  it('answers 451 4.4.2 when the next hop is too slow, within the configured time', async () => {
+    sink = await startSink();
+    sink.faults.delayDataMs = 3_000;
+    relay = await startRelay(sink.address, { relay: { nextHopTimeoutMs: 1_000 } });
+    const started = Date.now();
+    const result = await sendThrough(relay.port, ENVELOPE, MESSAGE);
+    expect(result.responseCode).toBe(451);
+    expect(result.response).toMatch(/4\.4\.2/);
+    expect(Date.now() - started).toBeLessThan(2_500);
+  });
+
+  it('defers the whole message when the next hop refuses one recipient, and delivers none of it', async () => {
+    sink = await startSink();
+    sink.faults.rejectRcpt = new Map([['david.osei@greyfordvale.gov.uk', { code: 550, message: 'No such user' }]]);
+    relay = await startRelay(sink.address);
+    const result = await sendThrough(relay.port, ENVELOPE, MESSAGE);
+    expect(result.responseCode).toBe(451);
+    expect(result.response).toMatch(/4\.5\.0 Next hop refused some recipients: <david\.osei@greyfordvale\.gov\.uk> \(550 No such user\)/);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(sink.messages).toHaveLength(0);
+    // the pooled connection was dropped; the next message goes through cleanly
+    sink.faults.rejectRcpt = undefined;
+    const retry = await sendThrough(relay.port, ENVELOPE, MESSAGE);
+    expect(retry.ok, retry.response).toBe(true);
+    expect(sink.messages).toHaveLength(1);
+    expect(sink.messages[0]!.rcptTo).toEqual(ENVELOPE.to);
+  });
+
+  it('mirrors a permanent refusal of every recipient', async () => {
+    sink = await startSink();
+    sink.faults.rejectRcpt = new Map(ENVELOPE.to.map((address) => [address, { code: 550, message: '5.1.1 Mailbox unknown' }]));
+    relay = await startRelay(sink.address);
+    const result = await sendThrough(relay.port, ENVELOPE, MESSAGE);
+    expect(result.responseCode).toBe(550);
+    expect(result.response).toMatch(/^550 5\.1\.1 Next hop refused the recipients/);
+  });
+
+  it('mirrors the class of the next hop reply to the end of data', async () => {
+    sink = await startSink();
+    sink.faults.rejectData = { code: 554, message: '5.7.1 Rejected by content policy' };
+    relay = await startRelay(sink.address);
+    const permanent = await sendThrough(relay.port, ENVELOPE, MESSAGE);
+    expect(permanent.responseCode).toBe(554);
+    expect(permanent.response).toMatch(/5\.7\.1 Next hop refused the message: 554 5\.7\.1 Rejected by content policy/);
+    sink.faults.rejectData = { code: 452, message: '4.3.1 Insufficient system storage' };
+    const temporary = await sendThrough(relay.port, ENVELOPE, MESSAGE);
+    expect(temporary.responseCode).toBe(451);
+    expect(temporary.response).toMatch(/4\.3\.1/);
+  });
+
+  it('answers 451 when the next hop drops the connection after the final dot, and keeps running', async () => {
+    sink = await startSink();
+    sink.faults.dropAfterData = true;
+    relay = await startRelay(sink.address);
+    const result = await sendThrough(relay.port, ENVELOPE, MESSAGE);
+    expect(result.responseCode).toBe(451);
+    sink.faults.dropAfterData = false;
+    const next = await sendThrough(relay.port, ENVELOPE, MESSAGE);
+    expect(next.ok, next.response).toBe(true);
+  });
+
+  it('forwards nothing when the client disconnects in the middle of DATA', async () => {
+    sink = await startSink();
+    relay = await startRelay(sink.address);
+    const port = relay.port;
+    await new Promise<void>((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      const script = ['EHLO client.test\r\n', 'MAIL FROM:<a@example.org>\r\n', 'RCPT TO:<imran.shah@greyfordvale.gov.uk>\r\n', 'DATA\r\n'];
+      let step = 0;
+      socket.on('data', (data) => {
+        const text = data.toString();
+        if (/^(220|250|354) /m.test(text)) {
+          const next = script[step++];
+          if (next) socket.write(next);
+          else if (text.startsWith('354')) {
+            socket.write('Subject: half\r\n\r\nthis message never ends');
+            setTimeout(() => {
+              socket.destroy();
+              resolve();
+            }, 100);
+          }
+        }
+      });
+      socket.on('error', () => resolve());
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(sink.messages).toHaveLength(0);
+    // the relay still serves the next client
+    const result = await sendThrough(port, ENVELOPE, MESSAGE);
+    expect(result.ok, result.response).toBe(true);
+  });
+});
