@@ -72,12 +72,9 @@ describe('byte-exact relaying', () => {
   it('keeps a DKIM signature valid', async () => {
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const unsigned = `${HEAD}\r\nMessage-ID: <dkim@test>\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\nPlease find the officer report attached.\r\n.dot line\r\n`;
-    const signed = await dkimSign(unsigned, {
-      canonicalization: 'simple/simple',
-      signingDomain: 'greyfordvale.gov.uk',
-      selector: 'test',
-      privateKey: privateKey.export({ type: 'pkcs1', format: 'pem' }).toString(),
-    });
+    const key = { signingDomain: 'greyfordvale.gov.uk', selector: 'test', privateKey: privateKey.export({ type: 'pkcs1', format: 'pem' }).toString() };
+    // the signer reads signatureData; its type declarations name the keys at the top level
+    const signed = await dkimSign(unsigned, { canonicalization: 'simple/simple', ...key, signatureData: [key] } as Parameters<typeof dkimSign>[1]);
     expect(signed.errors).toEqual([]);
     const message = signed.signatures + unsigned;
     const before = sink.messages.length;
@@ -90,5 +87,9 @@ describe('byte-exact relaying', () => {
     };
     const verified = await dkimVerify(sink.messages[before]!.raw, { resolver });
     expect(verified.results.map((r: { status: { result: string } }) => r.status.result)).toEqual(['pass']);
+    // the check is sharp: one changed byte in the body fails it
+    const tampered = Buffer.from(sink.messages[before]!.raw.toString('latin1').replace('attached', 'attachEd'), 'latin1');
+    const broken = await dkimVerify(tampered, { resolver });
+    expect(broken.results.map((r: { status: { result: string } }) => r.status.result)).toEqual(['fail']);
   });
 });
