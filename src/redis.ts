@@ -1,8 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Config } from './config/schema.js';
 import { GatewayError } from './errors.js';
@@ -19,24 +18,35 @@ export interface RedisHandle {
 
 /**
  * The configured Redis, or when none is configured, a `redis-server` the gateway starts itself
- * (append-only file, noeviction) so a first run works without setup.
+ * (append-only file fsynced on every write, noeviction) so a first run works without setup.
  */
 export async function openRedis(config: Config, logger: Logger): Promise<RedisHandle> {
-  if (config.redis.url) {
-    const url = config.redis.url;
-    await ping(url);
-    return { url, embedded: false, connect: (options) => new Redis(url, options ?? {}), close: async () => {} };
+  const { url, embedded: mode, embeddedDir } = config.redis;
+  if (url && mode !== 'always') {
+    try {
+      await ping(url);
+      return { url, embedded: false, connect: (options) => new Redis(url, options ?? {}), close: async () => {} };
+    } catch (error) {
+      if (mode === 'never') throw error;
+      logger.warn({ url, err: error instanceof Error ? error.message : String(error) }, 'configured Redis does not answer');
+    }
+  } else if (mode === 'never') {
+    throw new GatewayError('REDIS_UNAVAILABLE', 'redis.url is not set and redis.embedded is "never"');
   }
-  const embedded = await startEmbeddedRedis();
-  logger.warn({ url: embedded.url, dir: embedded.dir }, 'no redis.url configured: started an embedded redis-server (for trials only; configure redis.url in production)');
+  const dir = resolvePath(embeddedDir);
+  const server = await startEmbeddedRedis(dir);
+  logger.warn(
+    { url: server.url, dir },
+    'started an embedded redis-server (append-only file in dir); fine for trials, but set redis.url and redis.embedded: never in production',
+  );
   return {
-    url: embedded.url,
+    url: server.url,
     embedded: true,
-    connect: (options) => new Redis(embedded.url, options ?? {}),
+    connect: (options) => new Redis(server.url, options ?? {}),
     close: async () => {
-      embedded.process.kill('SIGTERM');
-      await new Promise((resolve) => embedded.process.once('exit', resolve));
-      rmSync(embedded.dir, { recursive: true, force: true });
+      if (server.process.exitCode !== null) return;
+      server.process.kill('SIGTERM');
+      await new Promise((resolve) => server.process.once('exit', resolve));
     },
   };
 }
@@ -65,12 +75,12 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function startEmbeddedRedis(): Promise<{ url: string; process: ChildProcess; dir: string }> {
+async function startEmbeddedRedis(dir: string): Promise<{ url: string; process: ChildProcess }> {
   const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'mog-redis-'));
+  mkdirSync(dir, { recursive: true });
   const child = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'everysec', '--maxmemory-policy', 'noeviction', '--save', ''],
+    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--maxmemory-policy', 'noeviction', '--save', ''],
     { stdio: 'ignore' },
   );
   const url = `redis://127.0.0.1:${port}`;
@@ -81,7 +91,7 @@ async function startEmbeddedRedis(): Promise<{ url: string; process: ChildProces
   for (;;) {
     try {
       await Promise.race([ping(url), failed]);
-      return { url, process: child, dir };
+      return { url, process: child };
     } catch (error) {
       if (Date.now() > deadline || (error instanceof GatewayError && error.message.includes('could not be started'))) {
         child.kill('SIGKILL');

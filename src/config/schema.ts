@@ -175,10 +175,15 @@ export const configSchema = z.strictObject({
   relay: relaySchema.default(relaySchema.parse({})),
   redis: z
     .strictObject({
-      url: z.string().regex(/^rediss?:\/\//, 'expected redis://host:port').optional().describe('when absent, an embedded redis-server is started'),
+      url: z.string().regex(/^rediss?:\/\//, 'expected redis://host:port').optional().describe('the Redis (or Sentinel/Cluster entry point) shared by all instances'),
       prefix: z.string().min(1).regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only').default('mog').describe('key prefix for everything the gateway stores'),
+      embedded: z
+        .enum(['fallback', 'never', 'always'])
+        .default('fallback')
+        .describe('start a local redis-server: when url is absent or not answering (fallback), never (production), or always'),
+      embeddedDir: z.string().min(1).default('.gateway-data/redis').describe('where an embedded redis-server keeps its append-only file'),
     })
-    .default({ prefix: 'mog' }),
+    .default({ prefix: 'mog', embedded: 'fallback', embeddedDir: '.gateway-data/redis' }),
   review: z
     .strictObject({
       listen: hostPort.default('127.0.0.1:8025'),

@@ -1,0 +1,58 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { defaultConfigPath } from '../../src/config/load.js';
+import { spawnCli } from '../helpers/cli.js';
+import { sendThrough } from '../helpers/relay.js';
+import { startSink } from '../helpers/sink.js';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+describe('start', () => {
+  it('comes up on an embedded Redis when the configured one does not answer, relays, and stops cleanly on SIGTERM', async () => {
+    const sink = await startSink();
+    const dir = mkdtempSync(join(tmpdir(), 'mog-start-'));
+    const relayPort = await freePort();
+    const deadRedisPort = await freePort();
+    const policy = parse(readFileSync(defaultConfigPath(), 'utf8')) as Record<string, unknown>;
+    policy.relay = { ...(policy.relay as object), listen: `127.0.0.1:${relayPort}`, nextHop: sink.address };
+    policy.redis = { url: `redis://127.0.0.1:${deadRedisPort}`, prefix: 'mogtest-start', embeddedDir: join(dir, 'redis') };
+    policy.review = { ...(policy.review as object), listen: `127.0.0.1:${await freePort()}` };
+    policy.notify = { from: 'gateway@greyfordvale.gov.uk', smtp: sink.address };
+    const file = join(dir, 'policy.yaml');
+    writeFileSync(file, stringify(policy));
+
+    const child = spawnCli(['start', '--config', file], { env: { LOG_LEVEL: 'info' } });
+    let log = '';
+    child.stdout?.on('data', (data: Buffer) => (log += data.toString()));
+    child.stderr?.on('data', (data: Buffer) => (log += data.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      const deadline = Date.now() + 20_000;
+      while (!log.includes('gateway started') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(log).toContain('started an embedded redis-server');
+      expect(log).toContain('gateway started');
+
+      const result = await sendThrough(relayPort, { from: 'a@example.org', to: ['imran.shah@greyfordvale.gov.uk'] }, 'Subject: hello\r\n\r\nhello\r\n');
+      expect(result.ok, result.response).toBe(true);
+      expect(sink.messages).toHaveLength(1);
+
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(log).toContain('stopped');
+    } finally {
+      child.kill('SIGKILL');
+      await sink.close();
+    }
+  }, 40_000);
+});
