@@ -82,6 +82,13 @@ function merge(spans: TextSpan[]): TextSpan[] {
   return merged;
 }
 
+/** Drops trailing blank lines and line-end CRs, so spans end on the last character written. */
+function trimEnd(body: string, span: TextSpan): TextSpan {
+  let end = span.end;
+  while (end > span.start && /\s/.test(body.charAt(end - 1))) end -= 1;
+  return { start: span.start, end };
+}
+
 export function splitText(body: string): SplitText {
   const lines = linesOf(body);
   const fresh: TextSpan[] = [];
@@ -108,7 +115,9 @@ export function splitText(body: string): SplitText {
     if (inSignature) continue;
     fresh.push({ start: line.start, end: line.end });
   }
-  const newSpans = merge(fresh).filter((span) => body.slice(span.start, span.end).trim().length > 0);
+  const newSpans = merge(fresh)
+    .map((span) => trimEnd(body, span))
+    .filter((span) => span.end > span.start && body.slice(span.start, span.end).trim().length > 0);
   const newText = newSpans.map((span) => body.slice(span.start, span.end)).join('\n');
   return signature ? { newText, newSpans, quoted: merge(quoted), signature } : { newText, newSpans, quoted: merge(quoted) };
 }

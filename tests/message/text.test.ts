@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { splitText } from '../../src/message/text.js';
+
+function spansText(body: string, spans: ReadonlyArray<{ start: number; end: number }>): string[] {
+  return spans.map((span) => body.slice(span.start, span.end));
+}
+
+describe('the sender\'s new text', () => {
+  it('stops at a Gmail-style attribution and keeps offsets into the body', () => {
+    const body = 'Please fix the lights.\n\nOn Mon, 23 Nov 2026 at 10:00, Imran Shah <imran.shah@greyfordvale.gov.uk> wrote:\n> We will look at it.\n';
+    const split = splitText(body);
+    expect(split.newText).toBe('Please fix the lights.');
+    expect(spansText(body, split.newSpans)).toEqual(['Please fix the lights.']);
+    expect(body.slice(split.quoted[0]!.start)).toMatch(/^On Mon/);
+  });
+
+  it('stops at an Outlook From/Sent/To block and at forwarded-message markers', () => {
+    const outlook = 'Agreed, go ahead.\r\n\r\nFrom: Rachel Finch\r\nSent: 23 November 2026 10:00\r\nTo: Cllr Amber\r\nSubject: RE: quote\r\n\r\nThe quote is £5,000.\r\n';
+    expect(splitText(outlook).newText).toBe('Agreed, go ahead.');
+    const forwarded = 'FYI\n\n---------- Forwarded message ---------\nFrom: x@example.org\nyou are useless\n';
+    expect(splitText(forwarded).newText).toBe('FYI');
+  });
+
+  it('leaves interleaved > quotes out and keeps the replies between them', () => {
+    const body = '> Can you attend?\nYes, I can.\n> And bring the report?\nI will.\n';
+    expect(splitText(body).newText).toBe('Yes, I can.\nI will.');
+  });
+
+  it('separates the signature after "-- "', () => {
+    const body = 'See you on Tuesday.\n-- \nCllr Priya Amber\nMillbrook Ward\n';
+    const split = splitText(body);
+    expect(split.newText).toBe('See you on Tuesday.');
+    expect(body.slice(split.signature!.start, split.signature!.end)).toBe('-- \nCllr Priya Amber\nMillbrook Ward\n');
+  });
+
+  it('does not take a line that merely starts with "From:" in the text as a quote block', () => {
+    const body = 'From: the residents of Castle Street, a petition.\nPlease read it.\n';
+    expect(splitText(body).newText).toBe(body.trimEnd());
+  });
+});
