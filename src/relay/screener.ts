@@ -65,11 +65,10 @@ export class Screener {
   }
 
   private spawn(): Worker {
-    // from source (tests, tsx) the worker is TypeScript and needs the tsx loader
+    // from source (tests, tsx) the worker is TypeScript and is started through a tsx bootstrap
     const fromSource = import.meta.url.endsWith('.ts');
-    const worker = new Worker(new URL(fromSource ? './screening-worker.ts' : './screening-worker.js', import.meta.url), {
+    const worker = new Worker(new URL(fromSource ? './screening-worker-source.mjs' : './screening-worker.js', import.meta.url), {
       workerData: this.config,
-      execArgv: fromSource ? ['--import', 'tsx'] : [],
     });
     worker.on('message', (reply: ScreeningReply) => this.onReply(worker, reply));
     worker.on('error', (error) => {

@@ -46,6 +46,8 @@ describe('start', () => {
       const result = await sendThrough(relayPort, { from: 'a@example.org', to: ['imran.shah@greyfordvale.gov.uk'] }, 'Subject: hello\r\n\r\nhello\r\n');
       expect(result.ok, result.response).toBe(true);
       expect(sink.messages).toHaveLength(1);
+      // screening really ran in its worker thread: no screening-error in the verdict
+      expect(sink.messages[0]!.raw.toString()).toMatch(/^X-Member-Officer-Screening: action=deliver; findings=none\r$/m);
 
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
