@@ -1,4 +1,4 @@
-import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
+import { MailParser, type AddressObject, type Attachment as ParsedAttachment, type AttachmentStream, type ParsedMail } from 'mailparser';
 import { convert as htmlToText } from 'html-to-text';
 import { normaliseAddress, type Directory } from '../directory.js';
 import { extractAttachmentText } from './attachments.js';
@@ -52,7 +52,7 @@ export async function parseMessage(
   if (truncated) problems.push(`only the first ${limits.maxParseBytes} bytes were screened`);
   let parsed: ParsedMail | undefined;
   try {
-    parsed = await simpleParser(truncated ? raw.subarray(0, limits.maxParseBytes) : raw, { ...PARSER_OPTIONS, maxHtmlLengthToParse: limits.maxHtmlChars ?? DEFAULT_MAX_HTML_CHARS });
+    parsed = await readMail(truncated ? raw.subarray(0, limits.maxParseBytes) : raw, limits.maxHtmlChars ?? DEFAULT_MAX_HTML_CHARS);
   } catch (error) {
     problems.push(`MIME parse failed: ${error instanceof Error ? error.message : String(error)}`);
   }
@@ -93,6 +93,73 @@ export async function parseMessage(
     attachments,
     problems,
   };
+}
+
+/** attachment bytes kept for text extraction at most; larger ones are drained unread */
+const MAX_KEPT_ATTACHMENT_BYTES = 10 * 1024 * 1024;
+/** types whose bytes no filter reads: drained without buffering */
+const UNREAD_TYPES = /^(image|audio|video|font|model)\//;
+
+/**
+ * mailparser's stream parser, keeping the bytes only of attachments a filter can read (text,
+ * nested messages, documents); simpleParser would buffer every attachment whole.
+ */
+function readMail(raw: Buffer, maxHtmlChars: number): Promise<ParsedMail> {
+  return new Promise<ParsedMail>((resolve, reject) => {
+    const parser = new MailParser({ ...PARSER_OPTIONS, maxHtmlLengthToParse: maxHtmlChars });
+    const mail: ParsedMail = { attachments: [], headers: new Map(), headerLines: [], html: false };
+    const pending: Promise<void>[] = [];
+    parser.on('error', reject);
+    parser.on('headers', (headers) => {
+      mail.headers = headers;
+      mail.headerLines = parser.headerLines || [];
+    });
+    parser.on('data', (data: { type: 'text'; text?: string; html?: string | false } | AttachmentStream) => {
+      if (data.type === 'text') {
+        if (data.text !== undefined) mail.text = data.text;
+        if (typeof data.html === 'string') mail.html = data.html;
+        return;
+      }
+      pending.push(collectAttachment(data).then((attachment) => void mail.attachments.push(attachment)));
+    });
+    parser.on('end', () => {
+      Promise.all(pending).then(() => {
+        const headers = mail.headers;
+        const field = <T>(key: string): T | undefined => (headers.has(key) ? (headers.get(key) as T) : undefined);
+        mail.subject = field<string>('subject');
+        mail.from = field<AddressObject>('from');
+        mail.to = field<AddressObject | AddressObject[]>('to');
+        mail.cc = field<AddressObject | AddressObject[]>('cc');
+        mail.bcc = field<AddressObject | AddressObject[]>('bcc');
+        mail.replyTo = field<AddressObject>('reply-to');
+        mail.messageId = field<string>('message-id');
+        mail.inReplyTo = field<string>('in-reply-to');
+        mail.references = field<string | string[]>('references');
+        mail.date = field<Date>('date');
+        resolve(mail);
+      }, reject);
+    });
+    parser.end(raw);
+  });
+}
+
+function collectAttachment(stream: AttachmentStream): Promise<ParsedAttachment> {
+  const type = (stream.contentType || '').toLowerCase();
+  const keep = !UNREAD_TYPES.test(type);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  return new Promise((resolve, reject) => {
+    stream.content.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (keep && size <= MAX_KEPT_ATTACHMENT_BYTES) chunks.push(chunk);
+    });
+    stream.content.once('error', reject);
+    stream.content.once('end', () => {
+      stream.release?.();
+      const content = keep && size <= MAX_KEPT_ATTACHMENT_BYTES ? Buffer.concat(chunks, size) : Buffer.alloc(0);
+      resolve({ ...stream, content, size, release: null } as ParsedAttachment);
+    });
+  });
 }
 
 interface PlainAddress {
@@ -162,6 +229,10 @@ async function attachmentsOf(parsed: ParsedMail, directory: Directory, limits: P
   for (const part of parsed.attachments) {
     const filename = part.filename ?? (part.contentType === 'message/rfc822' ? 'message.eml' : 'attachment');
     const base = { filename, contentType: part.contentType, size: part.size };
+    if (part.content.length === 0 && part.size > 0) {
+      out.push(base);
+      continue;
+    }
     if (part.contentType === 'message/rfc822') {
       if (depth <= 0) {
         out.push({ ...base, textProblem: 'nested too deep' });
