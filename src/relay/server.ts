@@ -115,6 +115,12 @@ export class Relay {
     return (this.server.server.address() as AddressInfo).port;
   }
 
+  /** Open SMTP connections and message transactions in flight, for monitoring and leak checks. */
+  stats(): { connections: number; transactions: number; backgroundTasks: number } {
+    const connections = Reflect.get(this.server, 'connections') as Set<unknown> | undefined;
+    return { connections: connections?.size ?? 0, transactions: this.transactions.size, backgroundTasks: this.background.size };
+  }
+
   /** Stops accepting, lets transactions in flight finish (or 421s them after the grace period). */
   async close(): Promise<void> {
     this.shuttingDown = true;
@@ -158,7 +164,7 @@ export class Relay {
       this.options.logger.debug({ err: error.message }, 'data stream failed');
     });
     stream.once('end', () => {
-      const raw = Buffer.concat(chunks, Math.min(length, limit));
+      const raw = sharedCopy(chunks, Math.min(length, limit));
       chunks.length = 0;
       this.handleMessage(raw, stream.sizeExceeded || length > limit, session).then(
         (reply) => callback(null, reply),
@@ -260,6 +266,20 @@ export class Relay {
     const screening = `X-Member-Officer-Screening: ${screeningHeaderValue(result, reviewId)}\r\n`;
     return Buffer.from(received + screening, 'latin1');
   }
+}
+
+/**
+ * The message in shared memory: the screening worker reads the same bytes the relay forwards,
+ * so a large message is held once, not copied into each thread.
+ */
+function sharedCopy(chunks: readonly Buffer[], length: number): Buffer {
+  const raw = Buffer.from(new SharedArrayBuffer(length));
+  let offset = 0;
+  for (const chunk of chunks) {
+    if (offset >= length) break;
+    offset += chunk.copy(raw, offset, 0, Math.min(chunk.length, length - offset));
+  }
+  return raw;
 }
 
 export function forwardEnvelopeOf(session: SMTPServerSession): ForwardEnvelope {

@@ -10,6 +10,7 @@ import { configWith } from './config.js';
 export interface TestRelay {
   readonly port: number;
   readonly config: Config;
+  readonly relay: Relay;
   close(): Promise<void>;
 }
 
@@ -31,6 +32,7 @@ export async function startRelay(
   return {
     port,
     config,
+    relay,
     async close() {
       await relay.close();
       await client.close();

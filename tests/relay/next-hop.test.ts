@@ -114,6 +114,8 @@ describe('when the next hop does not accept the message', () => {
     });
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(sink.messages).toHaveLength(0);
+    // nothing of the dropped session is left behind
+    expect(relay.relay.stats()).toEqual({ connections: 0, transactions: 0, backgroundTasks: 0 });
     // the relay still serves the next client
     const result = await sendThrough(port, ENVELOPE, MESSAGE);
     expect(result.ok, result.response).toBe(true);
