@@ -108,3 +108,32 @@ describe('message framing', () => {
     expect(text.endsWith(message)).toBe(true);
   });
 });
+
+describe('header and line limits', () => {
+  let sink: Sink;
+  let relay: TestRelay;
+  beforeAll(async () => {
+    sink = await startSink();
+    relay = await startRelay(sink.address, { relay: { maxHeaderBytes: 10_000, maxLineBytes: 2_000 } });
+  });
+  afterAll(async () => {
+    await relay.close();
+    await sink.close();
+  });
+
+  it('refuses a header section over the limit with 552 5.3.4', async () => {
+    const header = Array.from({ length: 300 }, (_, i) => `X-Filler-${i}: ${'h'.repeat(60)}`).join('\r\n');
+    const result = await sendThrough(relay.port, { from: 'a@example.org', to: ['b@example.org'] }, `${header}\r\nSubject: big header\r\n\r\nbody\r\n`);
+    expect(result.responseCode).toBe(552);
+    expect(result.response).toMatch(/5\.3\.4 Header section larger than 10000 bytes/);
+  });
+
+  it('refuses a line over the limit with 500 5.5.2 and accepts one at the limit', async () => {
+    const long = await sendThrough(relay.port, { from: 'a@example.org', to: ['b@example.org'] }, `Subject: long\r\n\r\n${'x'.repeat(2_000)}\r\n`);
+    expect(long.responseCode).toBe(500);
+    expect(long.response).toMatch(/5\.5\.2 Line longer than 2000 octets/);
+    const fits = await sendThrough(relay.port, { from: 'a@example.org', to: ['b@example.org'] }, `Subject: fits\r\n\r\n${'x'.repeat(1_998)}\r\n`);
+    expect(fits.ok, fits.response).toBe(true);
+    expect(sink.messages).toHaveLength(1);
+  });
+});

@@ -1,0 +1,213 @@
+/**
+ * Relay benchmark: throughput and latency through the gateway, through a bare pass-through relay
+ * (smtp-server in, SMTPConnection out, no screening) and straight to the sink, all in one run;
+ * then latency added at a steady 100 msg/s, and peak memory with eight 5 MB messages in flight.
+ * The sink and the relay each run in a process of their own; this process is the client.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import SMTPConnection from 'nodemailer/lib/smtp-connection';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const REPEATS = 3;
+
+interface Started {
+  readonly child: ChildProcess;
+  readonly port: number;
+}
+
+async function startProcess(script: string, args: string[] = []): Promise<Started> {
+  const child = fork(join(here, script), args, { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('message', (message: { port: number }) => resolve(message.port));
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
+  });
+  return { child, port };
+}
+
+async function stop(started: Started): Promise<void> {
+  const exited = new Promise((resolve) => started.child.once('exit', resolve));
+  started.child.kill('SIGTERM');
+  await exited;
+}
+
+async function openClient(port: number): Promise<SMTPConnection> {
+  const connection = new SMTPConnection({ host: '127.0.0.1', port, ignoreTLS: true, allowInternalNetworkInterfaces: true, logger: false, socketTimeout: 120_000 });
+  await new Promise<void>((resolve, reject) => {
+    connection.once('error', reject);
+    connection.connect(() => resolve());
+  });
+  return connection;
+}
+
+function send(connection: SMTPConnection, message: Buffer): Promise<number> {
+  const started = process.hrtime.bigint();
+  return new Promise((resolve, reject) => {
+    connection.send({ from: 'cllr.hadley@greyfordvale.gov.uk', to: ['imran.shah@greyfordvale.gov.uk'] }, message, (error) => {
+      if (error) reject(error);
+      else resolve(Number(process.hrtime.bigint() - started) / 1e6);
+    });
+  });
+}
+
+/** A member's enquiry to an officer, padded with realistic prose (and an attachment past 20 KB). */
+export function makeMessage(bytes: number, serial = 0): Buffer {
+  const head = [
+    'From: Cllr Tom Hadley <cllr.hadley@greyfordvale.gov.uk>',
+    'To: Imran Shah <imran.shah@greyfordvale.gov.uk>',
+    `Subject: Castle Street resurfacing, residents' questions ${serial}`,
+    `Message-ID: <bench-${serial}-${bytes}@greyfordvale.gov.uk>`,
+    'Date: Tue, 24 Nov 2026 10:15:00 +0000',
+    'MIME-Version: 1.0',
+  ];
+  const prose =
+    'Residents on Castle Street have asked me when the resurfacing will start and whether parking will be suspended. ' +
+    'Could you let me know the programme, and whether the contractor will write to each household beforehand? ' +
+    'Several have mentioned the drainage by number 14, which floods after heavy rain. ';
+  if (bytes <= 20_000) {
+    const body = prose.repeat(Math.ceil(bytes / prose.length)).slice(0, bytes - head.join('\r\n').length - 60).replace(/(.{1,76})( |$)/g, '$1\r\n');
+    return Buffer.from(`${head.join('\r\n')}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n${body}\r\n`);
+  }
+  const text = prose.repeat(20).replace(/(.{1,76})( |$)/g, '$1\r\n');
+  const attachmentBytes = Math.floor(((bytes - text.length - 800) * 3) / 4);
+  const attachment = Buffer.alloc(Math.max(0, attachmentBytes), 'residents survey 2026 ').toString('base64').replace(/(.{76})/g, '$1\r\n');
+  return Buffer.from(
+    `${head.join('\r\n')}\r\nContent-Type: multipart/mixed; boundary="b1"\r\n\r\n--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n${text}\r\n--b1\r\n` +
+      `Content-Type: application/octet-stream; name="survey.dat"\r\nContent-Disposition: attachment; filename="survey.dat"\r\nContent-Transfer-Encoding: base64\r\n\r\n${attachment}\r\n--b1--\r\n`,
+  );
+}
+
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
+
+interface LoadResult {
+  readonly perSecond: number;
+  readonly p50: number;
+  readonly p99: number;
+}
+
+/** `total` messages over `concurrency` connections, each sending one after another. */
+async function closedLoop(port: number, concurrency: number, total: number, message: Buffer): Promise<LoadResult> {
+  const clients = await Promise.all(Array.from({ length: concurrency }, () => openClient(port)));
+  const latencies: number[] = [];
+  let next = 0;
+  const started = process.hrtime.bigint();
+  await Promise.all(
+    clients.map(async (client) => {
+      while (next < total) {
+        next += 1;
+        latencies.push(await send(client, message));
+      }
+    }),
+  );
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  for (const client of clients) client.close();
+  latencies.sort((a, b) => a - b);
+  return { perSecond: total / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+}
+
+/** Messages at a steady rate (open loop), each on a free pooled connection; returns sorted latencies. */
+async function steadyRate(port: number, perSecond: number, seconds: number, message: Buffer): Promise<number[]> {
+  const pool = await Promise.all(Array.from({ length: 10 }, () => openClient(port)));
+  const free = [...pool];
+  const latencies: number[] = [];
+  const pending: Promise<void>[] = [];
+  const interval = 1000 / perSecond;
+  const start = performance.now();
+  for (let i = 0; i < perSecond * seconds; i += 1) {
+    const due = start + i * interval;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    const client = free.pop();
+    if (!client) continue;
+    pending.push(
+      send(client, message).then((ms) => {
+        latencies.push(ms);
+        free.push(client);
+      }),
+    );
+  }
+  await Promise.all(pending);
+  for (const client of pool) client.close();
+  return latencies.sort((a, b) => a - b);
+}
+
+async function peakMemoryWithLargeMessages(target: Started, sinkPort: number): Promise<number> {
+  const large = makeMessage(5 * 1024 * 1024);
+  const clients = await Promise.all(Array.from({ length: 8 }, () => openClient(target.port)));
+  await Promise.all(clients.map((client, i) => send(client, Buffer.concat([large, Buffer.from(`\r\n${i}\r\n`)]))));
+  for (const client of clients) client.close();
+  void sinkPort;
+  return new Promise((resolve) => {
+    target.child.once('message', (reply: { peak: number }) => resolve(reply.peak));
+    target.child.send('memory');
+  });
+}
+
+const fmt = (n: number, digits = 0): string => (Number.isFinite(n) ? n.toFixed(digits) : '-');
+
+export async function run(): Promise<void> {
+  const sink = await startProcess('sink-process.ts');
+  const bare = await startProcess('relay-process.ts', ['bare', `127.0.0.1:${sink.port}`]);
+  const gateway = await startProcess('relay-process.ts', ['gateway', `127.0.0.1:${sink.port}`, '1']);
+  const targets: Array<[string, number]> = [
+    ['direct to sink', sink.port],
+    ['bare pass-through', bare.port],
+    ['gateway', gateway.port],
+  ];
+  try {
+    const cases: Array<{ size: number; label: string; total: number }> = [
+      { size: 5 * 1024, label: '5 KB', total: 3000 },
+      { size: 100 * 1024, label: '100 KB', total: 600 },
+    ];
+    console.log(`\nRelay throughput and latency (median of ${REPEATS} runs; each row in this one run)`);
+    console.log('size    conc  path                 msg/s   p50 ms   p99 ms   vs bare   vs direct');
+    for (const { size, label, total } of cases) {
+      const message = makeMessage(size);
+      // warm up connections, JIT and the screening worker
+      for (const [, port] of targets) await closedLoop(port, 4, 200, message);
+      for (const concurrency of [1, 20]) {
+        const results = new Map<string, LoadResult>();
+        for (const [name, port] of targets) {
+          const runs: LoadResult[] = [];
+          for (let r = 0; r < REPEATS; r += 1) runs.push(await closedLoop(port, concurrency, concurrency === 1 ? Math.floor(total / 3) : total, message));
+          results.set(name, { perSecond: median(runs.map((x) => x.perSecond)), p50: median(runs.map((x) => x.p50)), p99: median(runs.map((x) => x.p99)) });
+        }
+        const bareRate = results.get('bare pass-through')?.perSecond ?? Number.NaN;
+        const directRate = results.get('direct to sink')?.perSecond ?? Number.NaN;
+        for (const [name, result] of results) {
+          console.log(
+            `${label.padEnd(7)} ${String(concurrency).padStart(4)}  ${name.padEnd(18)} ${fmt(result.perSecond).padStart(7)} ${fmt(result.p50, 2).padStart(8)} ${fmt(result.p99, 2).padStart(8)}` +
+              `   ${fmt((result.perSecond / bareRate) * 100).padStart(5)}%   ${fmt((result.perSecond / directRate) * 100).padStart(7)}%`,
+          );
+        }
+      }
+    }
+
+    console.log('\nLatency added at a steady 100 msg/s (5 s each; gateway minus direct)');
+    console.log('size     direct p50/p99 ms   gateway p50/p99 ms   added p99 ms');
+    for (const { size, label } of cases) {
+      const message = makeMessage(size);
+      const direct = await steadyRate(sink.port, 100, 5, message);
+      const through = await steadyRate(gateway.port, 100, 5, message);
+      console.log(
+        `${label.padEnd(8)} ${`${fmt(percentile(direct, 50), 2)}/${fmt(percentile(direct, 99), 2)}`.padStart(17)}   ${`${fmt(percentile(through, 50), 2)}/${fmt(percentile(through, 99), 2)}`.padStart(18)}   ${fmt(percentile(through, 99) - percentile(direct, 99), 2).padStart(11)}`,
+      );
+    }
+
+    const peak = await peakMemoryWithLargeMessages(gateway, sink.port);
+    console.log(`\nGateway peak resident memory after eight 5 MB messages in flight at once: ${fmt(peak / 1024 / 1024)} MB (target <= 200 MB)`);
+  } finally {
+    await stop(gateway);
+    await stop(bare);
+    await stop(sink);
+  }
+}
