@@ -1,7 +1,10 @@
 import type { Filter } from '../src/finding.js';
+import { blindCopy } from './blind-copy.js';
+import { obligation } from './obligation.js';
+import { preElection } from './pre-election.js';
 
 /**
  * The registry: every filter the gateway runs, in order. Explicit imports only, so what runs is
  * visible here and checked by the compiler.
  */
-export const filters: readonly Filter[] = [];
+export const filters: readonly Filter[] = [blindCopy, obligation, preElection];

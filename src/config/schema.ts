@@ -190,8 +190,25 @@ export const configSchema = z.strictObject({
       accounts: z.array(reviewAccountSchema).default([]),
       publicUrl: z.string().url().optional().describe('link used in notices to the Monitoring Officer'),
       retentionDays: z.number().int().positive().default(90).describe('message content is deleted this long after receipt; the audit trail stays'),
+      sessionIdleMinutes: z.number().int().positive().max(1440).default(15).describe('a review sign-in ends after this long without a request'),
+      sessionMaxHours: z.number().int().positive().max(72).default(10).describe('a review sign-in ends this long after it began, however active'),
+      notifySender: z
+        .enum(['none', 'council', 'all'])
+        .default('none')
+        .describe("tell the sender when their message is held (and when it will not be delivered), citing the paragraph: none, only senders in council.domains, or all"),
+      trustedProxy: z
+        .strictObject({
+          header: z.string().trim().toLowerCase().regex(/^[a-z0-9-]+$/, 'a header name').default('x-remote-user').describe('request header carrying the signed-in user name'),
+          addresses: z
+            .array(z.string().regex(/^[0-9A-Fa-f:.]+(\/\d{1,3})?$/, 'an IP address or CIDR range'))
+            .min(1)
+            .describe('the reverse proxy: the header is believed only from these addresses (IP or CIDR)'),
+          users: z.array(z.string().trim().min(1)).min(1).describe('user names the proxy may sign in as reviewers; anyone else gets 403'),
+        })
+        .optional()
+        .describe('sign-in by a reverse proxy (e.g. one doing Entra ID); the proxy must strip the header from client requests'),
     })
-    .default({ listen: '127.0.0.1:8025', accounts: [], retentionDays: 90 }),
+    .default({ listen: '127.0.0.1:8025', accounts: [], retentionDays: 90, sessionIdleMinutes: 15, sessionMaxHours: 10, notifySender: 'none' }),
   notify: z
     .strictObject({
       from: email.describe('envelope sender and From: of reminders and notices'),

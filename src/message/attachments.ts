@@ -2,20 +2,142 @@ import type { Attachment as ParsedAttachment } from 'mailparser';
 
 /** longest text kept from one attachment, in characters */
 export const MAX_ATTACHMENT_TEXT_CHARS = 200_000;
+/** a document larger than this is not opened: letters are small, and parsing costs grow with size */
+export const MAX_DOCUMENT_BYTES = 10 * 1024 * 1024;
+/** time allowed to extract one document's text, in milliseconds */
+export const DOCUMENT_TIMEOUT_MS = 3_000;
+/** pages of a PDF read: a letter is a few pages, a 500-page report is not a letter */
+export const MAX_PDF_PAGES = 30;
+/** a .docx whose parts would inflate past this many bytes is refused (a zip bomb, or not a letter) */
+export const MAX_DOCX_INFLATED_BYTES = 40 * 1024 * 1024;
 
 export interface ExtractedText {
   readonly text?: string;
   readonly problem?: string;
 }
 
+export interface ExtractionLimits {
+  readonly maxBytes?: number;
+  readonly timeoutMs?: number;
+  readonly maxChars?: number;
+}
+
+const DOCX_TYPES = new Set(['application/vnd.openxmlformats-officedocument.wordprocessingml.document']);
+const PDF_TYPES = new Set(['application/pdf', 'application/x-pdf']);
+const GENERIC_TYPES = new Set(['application/octet-stream', 'application/binary', 'application/zip', 'application/x-zip-compressed', '']);
+
 /**
- * Text of an attachment a filter may need to read (a letter sent as a file). Nested messages are
- * handled by the caller, which parses them as messages.
+ * Text of an attachment a filter may need to read (a letter sent as a file): plain text, Word
+ * (.docx, via mammoth) and PDF (via unpdf's build of pdf.js). Nested messages are handled by the
+ * caller, which parses them as messages. Never throws for a bad document: the reason is returned.
  */
-export async function extractAttachmentText(attachment: ParsedAttachment): Promise<ExtractedText> {
+export async function extractAttachmentText(attachment: ParsedAttachment, limits: ExtractionLimits = {}): Promise<ExtractedText> {
   const type = (attachment.contentType || '').toLowerCase();
+  const maxChars = limits.maxChars ?? MAX_ATTACHMENT_TEXT_CHARS;
   if (type.startsWith('text/') && type !== 'text/html') {
-    return { text: attachment.content.toString('utf8', 0, Math.min(attachment.content.length, MAX_ATTACHMENT_TEXT_CHARS * 4)).slice(0, MAX_ATTACHMENT_TEXT_CHARS) };
+    return { text: attachment.content.toString('utf8', 0, Math.min(attachment.content.length, maxChars * 4)).slice(0, maxChars) };
   }
-  return {};
+  const kind = documentKind(type, attachment.filename, attachment.content);
+  if (!kind) return {};
+  const maxBytes = limits.maxBytes ?? MAX_DOCUMENT_BYTES;
+  if (attachment.content.length > maxBytes) {
+    return { problem: `${kind} of ${attachment.content.length} bytes not read (limit ${maxBytes})` };
+  }
+  const timeoutMs = limits.timeoutMs ?? DOCUMENT_TIMEOUT_MS;
+  const deadline = Date.now() + timeoutMs;
+  const work = kind === 'docx' ? docxText(attachment.content).then((text): ExtractedText => ({ text })) : pdfText(attachment.content, deadline, maxChars, timeoutMs);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    // the race bounds how long screening waits; pdf.js also checks the deadline between pages
+    const outcome = await Promise.race([
+      work.then((extracted): ExtractedText => (extracted.text === undefined ? extracted : { ...extracted, text: extracted.text.slice(0, maxChars) })),
+      new Promise<ExtractedText>((resolve) => {
+        timer = setTimeout(() => resolve({ problem: `${kind} text extraction took longer than ${timeoutMs} ms` }), timeoutMs);
+      }),
+    ]);
+    return outcome;
+  } catch (error) {
+    return { problem: `${kind} could not be read: ${error instanceof Error ? error.message : String(error)}` };
+  } finally {
+    clearTimeout(timer);
+    // a lost race leaves the extraction running; its late failure must not surface as unhandled
+    work.catch(() => undefined);
+  }
+}
+
+type DocumentKind = 'docx' | 'pdf';
+
+function documentKind(type: string, filename: string | undefined, content: Buffer): DocumentKind | undefined {
+  const name = (filename ?? '').toLowerCase();
+  if (DOCX_TYPES.has(type) || (GENERIC_TYPES.has(type) && name.endsWith('.docx'))) return 'docx';
+  if (PDF_TYPES.has(type) || (GENERIC_TYPES.has(type) && name.endsWith('.pdf'))) return 'pdf';
+  // mislabelled PDFs are common; the magic number is reliable
+  if (GENERIC_TYPES.has(type) && content.subarray(0, 5).toString('latin1') === '%PDF-') return 'pdf';
+  return undefined;
+}
+
+async function docxText(content: Buffer): Promise<string> {
+  const inflated = inflatedZipSize(content);
+  if (inflated === undefined) throw new Error('not a zip archive');
+  if (inflated > MAX_DOCX_INFLATED_BYTES) throw new Error(`parts would inflate to ${inflated} bytes (limit ${MAX_DOCX_INFLATED_BYTES})`);
+  const mammoth = (await import('mammoth')).default;
+  const result = await mammoth.extractRawText({ buffer: content });
+  return result.value;
+}
+
+async function pdfText(content: Buffer, deadline: number, maxChars: number, timeoutMs: number): Promise<ExtractedText> {
+  // loaded on first use: pdf.js is large and most mail carries no PDF
+  const { getDocumentProxy } = await import('unpdf');
+  const document = await getDocumentProxy(new Uint8Array(content), { isEvalSupported: false, stopAtErrors: false, verbosity: 0 });
+  try {
+    const pages: string[] = [];
+    let length = 0;
+    const last = Math.min(document.numPages, MAX_PDF_PAGES);
+    for (let number = 1; number <= last && length < maxChars && Date.now() < deadline; number += 1) {
+      const page = await document.getPage(number);
+      const content = await page.getTextContent();
+      let text = '';
+      for (const item of content.items) {
+        if ('str' in item) text += item.str + (item.hasEOL ? '\n' : '');
+      }
+      page.cleanup();
+      pages.push(text);
+      length += text.length;
+    }
+    if (pages.length < last && length < maxChars) {
+      const problem = `pdf text extraction took longer than ${timeoutMs} ms`;
+      return pages.length === 0 ? { problem } : { text: pages.join('\n'), problem: `${problem}; read ${pages.length} of ${document.numPages} pages` };
+    }
+    return { text: pages.join('\n') };
+  } finally {
+    await document.destroy();
+  }
+}
+
+/**
+ * The total uncompressed size the central directory of a zip archive declares, or undefined if
+ * the bytes are not a zip. Read before inflating anything, so a bomb is refused unopened.
+ */
+export function inflatedZipSize(content: Buffer): number | undefined {
+  const END_OF_CENTRAL_DIRECTORY = 0x06054b50;
+  const CENTRAL_FILE_HEADER = 0x02014b50;
+  // the end record sits in the last 22 bytes plus an optional comment of up to 65,535 bytes
+  const searchFrom = Math.max(0, content.length - 22 - 65_535);
+  let end = -1;
+  for (let offset = content.length - 22; offset >= searchFrom; offset -= 1) {
+    if (content.readUInt32LE(offset) === END_OF_CENTRAL_DIRECTORY) {
+      end = offset;
+      break;
+    }
+  }
+  if (end < 0) return undefined;
+  const entries = content.readUInt16LE(end + 10);
+  let offset = content.readUInt32LE(end + 16);
+  let total = 0;
+  for (let index = 0; index < entries; index += 1) {
+    if (offset + 46 > content.length || content.readUInt32LE(offset) !== CENTRAL_FILE_HEADER) return undefined;
+    total += content.readUInt32LE(offset + 24);
+    offset += 46 + content.readUInt16LE(offset + 28) + content.readUInt16LE(offset + 30) + content.readUInt16LE(offset + 32);
+  }
+  return total;
 }

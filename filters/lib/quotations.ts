@@ -1,0 +1,42 @@
+/** Where quoted speech stands in a text: someone else's words, or words put in someone's mouth. */
+export interface QuotedSpan {
+  /** the opening quotation mark */
+  readonly start: number;
+  /** one past the closing quotation mark */
+  readonly end: number;
+}
+
+/** a "quotation" longer than this is an unbalanced mark, not speech */
+const MAX_QUOTATION_CHARS = 800;
+
+/**
+ * Double-quoted passages (straight or curly). Single quotes are left alone: they are apostrophes
+ * far more often than quotation marks in e-mail. One pass, bounded by the text length.
+ */
+export function quotedSpans(text: string): QuotedSpan[] {
+  const spans: QuotedSpan[] = [];
+  let open = -1;
+  let openMark = '';
+  for (let index = 0; index < text.length; index += 1) {
+    const char = text.charAt(index);
+    // an unmatched mark is forgotten, never rescanned, so the pass stays linear
+    if (open >= 0 && index - open > MAX_QUOTATION_CHARS) open = -1;
+    if (char === '“' || (char === '"' && open < 0)) {
+      if (open < 0) {
+        open = index;
+        openMark = char;
+      }
+      continue;
+    }
+    if (open >= 0 && ((char === '”' && openMark === '“') || (char === '"' && openMark === '"') || (char === '”' && openMark === '"'))) {
+      spans.push({ start: open, end: index + 1 });
+      open = -1;
+    }
+  }
+  return spans;
+}
+
+/** Whether `[start, end)` lies inside one of `spans`. */
+export function insideAny(spans: readonly QuotedSpan[], start: number, end: number): boolean {
+  return spans.some((span) => start >= span.start && end <= span.end);
+}
