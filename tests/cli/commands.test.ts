@@ -61,6 +61,16 @@ describe('screen', () => {
     expect(Array.isArray(lines[0]!.findings)).toBe(true);
   });
 
+  it('prints nothing but JSON lines on standard output for the shipped fixtures (findings included)', async () => {
+    const result = await runCli(['screen', '--json', 'fixtures/obligation']);
+    expect(result.status, result.stderr).toBe(0);
+    const lines = result.stdout.trimEnd().split('\n');
+    expect(lines.length).toBeGreaterThanOrEqual(15);
+    for (const line of lines) expect(() => JSON.parse(line), line.slice(0, 80)).not.toThrow();
+    const held = lines.map((line) => JSON.parse(line) as { file: string; action: string }).filter((report) => report.file.includes('/flags-'));
+    expect(held.every((report) => report.action === 'hold')).toBe(true);
+  });
+
   it('reads standard input with -', async () => {
     const result = await runCli(['screen', '--json', '-'], { input: ENQUIRY });
     expect(result.status).toBe(0);
