@@ -1,14 +1,20 @@
 import { hostname as osHostname } from 'node:os';
 import type { Config } from './config/schema.js';
 import type { Logger } from './log.js';
+import { createMailer } from './notify/mailer.js';
 import { NextHopClient } from './relay/forward.js';
 import { Screener } from './relay/screener.js';
 import { Relay, type RelayEffects } from './relay/server.js';
 import { openRedis, type RedisHandle } from './redis.js';
+import { createReviewEffects } from './review/effects.js';
+import { startReviewServer } from './review/server.js';
+import { ReviewStore } from './review/store.js';
 
 export interface RunningGateway {
   /** the port the relay listens on */
   readonly relayPort: number;
+  /** the port the review page listens on */
+  readonly reviewPort: number;
   readonly redis: RedisHandle;
   /** graceful: stop accepting, finish what is in flight, close workers and connections */
   close(): Promise<void>;
@@ -38,17 +44,34 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
     // not fatal: mail is deferred (4xx) until the next hop answers, and the sender retries
     logger.warn({ nextHop: config.relay.nextHop, err: error instanceof Error ? error.message : String(error) }, 'next hop does not answer yet: mail will be deferred until it does');
   }
-  const effects: RelayEffects = {};
+  const mailer = config.notify ? createMailer(config) : undefined;
+  if (!mailer) logger.warn('notify is not configured: no reminders, escalations or hold notices will be sent');
+
+  // a connection of its own: WAITAOF confirms the writes made on it; commandTimeout exceeds its 2 s wait
+  const reviewRedis = redis.connect({ maxRetriesPerRequest: 2, commandTimeout: 10_000 });
+  const reviewStore = new ReviewStore({ redis: reviewRedis, prefix: config.redis.prefix, retentionMs: config.review.retentionDays * 86_400_000, logger });
+  const review = createReviewEffects(reviewStore, { config, logger, ...(mailer ? { mailer } : {}) });
+  const reviewServer = await startReviewServer({ config, store: reviewStore, logger, nextHop, ...(mailer ? { mailer } : {}) });
+
+  const effects: RelayEffects = { review: review.review };
   const relay = new Relay({ config, logger, screener, nextHop, effects, ...(options.now ? { now: options.now } : {}) });
   const relayPort = await relay.listen();
-  logger.info({ listen: config.relay.listen, port: relayPort, nextHop: config.relay.nextHop, redis: redis.embedded ? 'embedded' : 'configured' }, 'gateway started');
+  logger.info(
+    { listen: config.relay.listen, port: relayPort, review: reviewServer.port, nextHop: config.relay.nextHop, redis: redis.embedded ? 'embedded' : 'configured' },
+    'gateway started',
+  );
   return {
     relayPort,
+    reviewPort: reviewServer.port,
     redis,
     async close() {
       await relay.close();
+      await reviewServer.close();
+      await review.settle();
       await nextHop.close();
       await screener.close();
+      mailer?.close();
+      reviewRedis.disconnect();
       await redis.close();
     },
   };

@@ -1,0 +1,66 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startGateway, type RunningGateway } from '../src/gateway.js';
+import { silentLogger } from '../src/log.js';
+import { hashPassword } from '../src/review/password.js';
+import { configWith } from './helpers/config.js';
+import { deleteKeys, TEST_REDIS_URL, uniquePrefix } from './helpers/redis.js';
+import { sendThrough, withoutAddedHeaders } from './helpers/relay.js';
+import { startSink, type Sink } from './helpers/sink.js';
+
+const HELD_FIXTURE = 'fixtures/obligation/flags-accepts-quote-po-to-follow.eml';
+
+describe('the gateway as `start` runs it', () => {
+  let sink: Sink;
+  let gateway: RunningGateway;
+  const prefix = uniquePrefix('gateway');
+  let basic: string;
+
+  beforeAll(async () => {
+    sink = await startSink();
+    const password = 'monitoring officer passphrase';
+    // cheap scrypt parameters: the test is about wiring, not hashing cost
+    const passwordHash = await hashPassword(password, { N: 1024, r: 8, p: 1 });
+    basic = `Basic ${Buffer.from(`nadia:${password}`).toString('base64')}`;
+    const config = configWith({
+      relay: { listen: '127.0.0.1:0', nextHop: sink.address, hostname: 'gateway.test', screening: { workers: 1 } },
+      redis: { url: TEST_REDIS_URL, prefix, embedded: 'never' },
+      review: { listen: '127.0.0.1:0', accounts: [{ user: 'nadia', passwordHash }] },
+      notify: { from: 'gateway@greyfordvale.gov.uk', smtp: sink.address },
+    });
+    gateway = await startGateway(config, { logger: silentLogger });
+  });
+  afterAll(async () => {
+    await gateway?.close();
+    await sink.close();
+    await deleteKeys(prefix);
+  });
+
+  it('holds a letter committing the Council, shows it to the Monitoring Officer, and releases it byte-exact', async () => {
+    const raw = readFileSync(HELD_FIXTURE);
+    const envelope = { from: 'cllr.okafor@greyfordvale.gov.uk', to: ['quotes@riversidesurfacing.example'] };
+    const held = await sendThrough(gateway.relayPort, envelope, raw);
+    expect(held.ok, held.response).toBe(true);
+    expect(held.response).toMatch(/^250 2\.0\.0 Held for review by the Monitoring Officer \(review (\S+)\)/);
+    // the notice to the Monitoring Officer is the only thing the sink has seen
+    await sink.waitFor(1);
+    expect(sink.messages.map((m) => m.rcptTo)).toEqual([['nadia.kowalski@greyfordvale.gov.uk']]);
+
+    const api = `http://127.0.0.1:${gateway.reviewPort}/api/flags`;
+    expect((await fetch(api)).status).toBe(401);
+    const list = (await (await fetch(api, { headers: { authorization: basic } })).json()) as { items: Array<{ id: string; status: string; findings: Array<{ filter: string }> }> };
+    const item = list.items.find((entry) => entry.status === 'held');
+    expect(item?.findings.map((f) => f.filter)).toContain('obligation');
+
+    const decision = await fetch(`${api}/${item!.id}/decision`, {
+      method: 'POST',
+      headers: { authorization: basic, 'content-type': 'application/json' },
+      body: JSON.stringify({ decision: 'release', note: 'checked with the Leader: the quote was approved by cabinet' }),
+    });
+    expect(decision.status).toBe(200);
+    await sink.waitFor(2);
+    const released = sink.messages[1]!;
+    expect(released.rcptTo).toEqual(envelope.to);
+    expect(withoutAddedHeaders(released.raw).rest.toString('latin1')).toBe(raw.toString('latin1').replace(/\r?\n/g, '\r\n').replace(/(\r\n)?$/, '\r\n'));
+  });
+});
