@@ -1,0 +1,303 @@
+import Holidays from 'date-holidays';
+import type { Config } from '../config/schema.js';
+import { GatewayError } from '../errors.js';
+import type { Duration } from './duration.js';
+
+/** Whose bank holidays count as non-working days. */
+export type Nation = Config['council']['bankHolidays'];
+
+/** The date-holidays state for each nation; bare `GB` lacks the Summer bank holiday. */
+const HOLIDAY_STATE: Readonly<Record<Nation, string>> = {
+  'england-and-wales': 'ENG',
+  scotland: 'SCT',
+  'northern-ireland': 'NIR',
+};
+
+/** The calendar a council counts its deadlines in. */
+export interface CalendarPolicy {
+  /** IANA zone of the working day, e.g. `Europe/London` (BST/GMT handled) */
+  readonly timezone: string;
+  readonly nation: Nation;
+  /** extra non-working days, YYYY-MM-DD (e.g. a Christmas closure) */
+  readonly closureDays: readonly string[];
+  /** proclaimed holidays the holiday data does not know yet, YYYY-MM-DD */
+  readonly extraHolidays: readonly string[];
+  /** local clock times, HH:MM, start before end */
+  readonly workingHours: { readonly start: string; readonly end: string };
+}
+
+/** A local calendar date (YYYY-MM-DD) and a time of day within it, in milliseconds since midnight. */
+interface LocalTime {
+  readonly date: string;
+  readonly msOfDay: number;
+}
+
+const MS_PER_MINUTE = 60_000;
+const MS_PER_DAY = 86_400_000;
+/** no real calendar has ten years without a working day; past this a policy is broken */
+const MAX_DAYS_SEARCHED = 3_660;
+
+/**
+ * Working days and hours of one council: weekends, its nation's bank holidays (public and bank
+ * holidays only; observances such as Mother's Day are ignored), closure days and proclaimed
+ * extra holidays, in the council's time zone with daylight saving handled through Intl.
+ *
+ * The counting rules (DOMAIN.md 4.3): receipt outside working hours or on a non-working day
+ * counts from the start of the next working day; the day of receipt is day 0 and "N working
+ * days" ends at close of business on the Nth working day after it.
+ */
+export class WorkingCalendar {
+  private readonly holidays: Holidays;
+  private readonly holidaysByYear = new Map<number, ReadonlyMap<string, string>>();
+  private readonly closureDays: ReadonlySet<string>;
+  private readonly extraHolidays: ReadonlySet<string>;
+  private readonly startMs: number;
+  private readonly endMs: number;
+  private readonly formatter: Intl.DateTimeFormat;
+
+  constructor(readonly policy: CalendarPolicy) {
+    this.holidays = new Holidays('GB', HOLIDAY_STATE[policy.nation], { types: ['public', 'bank'] });
+    this.closureDays = new Set(policy.closureDays);
+    this.extraHolidays = new Set(policy.extraHolidays);
+    this.startMs = clockToMs(policy.workingHours.start);
+    this.endMs = clockToMs(policy.workingHours.end);
+    if (this.startMs >= this.endMs) {
+      throw new GatewayError('CALENDAR_INVALID', `working hours start ${policy.workingHours.start} is not before end ${policy.workingHours.end}`);
+    }
+    this.formatter = new Intl.DateTimeFormat('en-GB', {
+      timeZone: policy.timezone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
+  }
+
+  /** The calendar of the council in this policy file. */
+  static fromConfig(config: Config): WorkingCalendar {
+    const cached = calendars.get(config);
+    if (cached) return cached;
+    const calendar = new WorkingCalendar({
+      timezone: config.council.timezone,
+      nation: config.council.bankHolidays,
+      closureDays: config.council.closureDays,
+      extraHolidays: config.council.extraHolidays,
+      workingHours: config.sla.workingHours,
+    });
+    calendars.set(config, calendar);
+    return calendar;
+  }
+
+  /** Length of one working day, milliseconds. */
+  get workingDayMs(): number {
+    return this.endMs - this.startMs;
+  }
+
+  /** Why a local date is not a working day (`Saturday`, `Christmas Day`, `closure day`…), or undefined if it is one. */
+  nonWorkingReason(date: string): string | undefined {
+    const weekday = weekdayOf(date);
+    if (weekday === 0) return 'Sunday';
+    if (weekday === 6) return 'Saturday';
+    const holiday = this.holidaysOf(Number(date.slice(0, 4))).get(date);
+    if (holiday) return holiday;
+    if (this.extraHolidays.has(date)) return 'extra holiday';
+    if (this.closureDays.has(date)) return 'closure day';
+    return undefined;
+  }
+
+  isWorkingDay(date: string): boolean {
+    return this.nonWorkingReason(date) === undefined;
+  }
+
+  /** The council's local date of an instant, YYYY-MM-DD. */
+  localDate(instant: Date): string {
+    return this.localTime(instant).date;
+  }
+
+  /** Within working hours on a working day (start inclusive, end exclusive). */
+  isWithinWorkingHours(instant: Date): boolean {
+    const local = this.localTime(instant);
+    return this.isWorkingDay(local.date) && local.msOfDay >= this.startMs && local.msOfDay < this.endMs;
+  }
+
+  /** The instant itself if it is within working hours, else the start of the next working period. */
+  nextWorkingInstant(instant: Date): Date {
+    const local = this.localTime(instant);
+    if (this.isWorkingDay(local.date)) {
+      if (local.msOfDay < this.startMs) return this.instantOf(local.date, this.startMs);
+      if (local.msOfDay < this.endMs) return instant;
+    }
+    return this.instantOf(this.workingDayAfter(local.date), this.startMs);
+  }
+
+  /** The latest instant at or before this one that lies in working time (close of business counts). */
+  previousWorkingInstant(instant: Date): Date {
+    const local = this.localTime(instant);
+    if (this.isWorkingDay(local.date)) {
+      if (local.msOfDay > this.endMs) return this.instantOf(local.date, this.endMs);
+      if (local.msOfDay >= this.startMs) return instant;
+    }
+    return this.instantOf(this.workingDayBefore(local.date), this.endMs);
+  }
+
+  /** When counting starts for a message received at this instant. */
+  countingStart(receivedAt: Date): Date {
+    return this.nextWorkingInstant(receivedAt);
+  }
+
+  /**
+   * The deadline for something received at `receivedAt` and due within `duration`.
+   * Working durations count from {@link countingStart}; wall-clock ones from receipt itself.
+   */
+  deadline(receivedAt: Date, duration: Duration): Date {
+    switch (duration.kind) {
+      case 'wall-clock':
+        return new Date(receivedAt.getTime() + duration.milliseconds);
+      case 'working-days': {
+        const day = this.localDate(this.countingStart(receivedAt));
+        return this.instantOf(this.workingDaysAfter(day, duration.count), this.endMs);
+      }
+      case 'working-hours':
+        return this.addWorkingTime(this.countingStart(receivedAt), duration.count * 60 * MS_PER_MINUTE);
+    }
+  }
+
+  /**
+   * `duration` before `deadline`, counted in working time for working durations ("1 working day"
+   * before a Tuesday 17:00 deadline is Tuesday 09:00), and for wall-clock ones moved back into
+   * working time when the deadline itself is counted in working time, so reminders never fall
+   * at night.
+   */
+  before(deadline: Date, duration: Duration, deadlineIsWallClock = false): Date {
+    switch (duration.kind) {
+      case 'wall-clock': {
+        const at = new Date(deadline.getTime() - duration.milliseconds);
+        return deadlineIsWallClock ? at : this.previousWorkingInstant(at);
+      }
+      case 'working-days':
+        return this.subtractWorkingTime(deadline, duration.count * this.workingDayMs);
+      case 'working-hours':
+        return this.subtractWorkingTime(deadline, duration.count * 60 * MS_PER_MINUTE);
+    }
+  }
+
+  /** `amount` milliseconds of working time after `from` (which need not be in working time). */
+  addWorkingTime(from: Date, amount: number): Date {
+    let cursor = this.nextWorkingInstant(from);
+    let remaining = amount;
+    for (let days = 0; days < MAX_DAYS_SEARCHED; days++) {
+      const local = this.localTime(cursor);
+      const closeOfBusiness = this.instantOf(local.date, this.endMs);
+      const available = closeOfBusiness.getTime() - cursor.getTime();
+      if (remaining <= available) return new Date(cursor.getTime() + remaining);
+      remaining -= available;
+      cursor = this.instantOf(this.workingDayAfter(local.date), this.startMs);
+    }
+    throw noWorkingDays();
+  }
+
+  /** `amount` milliseconds of working time before `from`. */
+  subtractWorkingTime(from: Date, amount: number): Date {
+    let cursor = this.previousWorkingInstant(from);
+    let remaining = amount;
+    for (let days = 0; days < MAX_DAYS_SEARCHED; days++) {
+      const local = this.localTime(cursor);
+      const startOfBusiness = this.instantOf(local.date, this.startMs);
+      const available = cursor.getTime() - startOfBusiness.getTime();
+      if (remaining <= available) return new Date(cursor.getTime() - remaining);
+      remaining -= available;
+      cursor = this.instantOf(this.workingDayBefore(local.date), this.endMs);
+    }
+    throw noWorkingDays();
+  }
+
+  /** The Nth working day after a local date (N = 0 is the date itself). */
+  workingDaysAfter(date: string, count: number): string {
+    let day = date;
+    for (let counted = 0; counted < count; counted++) day = this.workingDayAfter(day);
+    return day;
+  }
+
+  /** The first working day strictly after a local date. */
+  workingDayAfter(date: string): string {
+    let day = date;
+    for (let step = 0; step < MAX_DAYS_SEARCHED; step++) {
+      day = addDays(day, 1);
+      if (this.isWorkingDay(day)) return day;
+    }
+    throw noWorkingDays();
+  }
+
+  /** The last working day strictly before a local date. */
+  workingDayBefore(date: string): string {
+    let day = date;
+    for (let step = 0; step < MAX_DAYS_SEARCHED; step++) {
+      day = addDays(day, -1);
+      if (this.isWorkingDay(day)) return day;
+    }
+    throw noWorkingDays();
+  }
+
+  /** The instant a local wall-clock time occurs in the council's zone. */
+  instantOf(date: string, msOfDay: number): Date {
+    const [year, month, day] = date.split('-').map(Number) as [number, number, number];
+    const wallClockAsUtc = Date.UTC(year, month - 1, day) + msOfDay;
+    // the zone's offset at the guess, then again at the corrected instant: right on either side of a DST change
+    const firstGuess = wallClockAsUtc - this.offsetAt(wallClockAsUtc);
+    const offset = this.offsetAt(firstGuess);
+    return new Date(wallClockAsUtc - offset);
+  }
+
+  private localTime(instant: Date): LocalTime {
+    const parts: Record<string, string> = {};
+    for (const part of this.formatter.formatToParts(instant)) parts[part.type] = part.value;
+    const date = `${parts.year}-${parts.month}-${parts.day}`;
+    const msOfDay = ((Number(parts.hour) * 60 + Number(parts.minute)) * 60 + Number(parts.second)) * 1000 + instant.getUTCMilliseconds();
+    return { date, msOfDay };
+  }
+
+  /** The zone's offset from UTC at an instant, milliseconds (BST: +3 600 000). */
+  private offsetAt(epochMs: number): number {
+    const local = this.localTime(new Date(epochMs));
+    const [year, month, day] = local.date.split('-').map(Number) as [number, number, number];
+    const wallClockAsUtc = Date.UTC(year, month - 1, day) + local.msOfDay;
+    return wallClockAsUtc - epochMs;
+  }
+
+  private holidaysOf(year: number): ReadonlyMap<string, string> {
+    let byDate = this.holidaysByYear.get(year);
+    if (!byDate) {
+      const found = new Map<string, string>();
+      for (const holiday of this.holidays.getHolidays(year)) {
+        // the constructor filter already drops observances; checked again so a data change cannot add them
+        if (holiday.type !== 'public' && holiday.type !== 'bank') continue;
+        found.set(holiday.date.slice(0, 10), holiday.name);
+      }
+      byDate = found;
+      this.holidaysByYear.set(year, byDate);
+    }
+    return byDate;
+  }
+}
+
+const calendars = new WeakMap<Config, WorkingCalendar>();
+
+function noWorkingDays(): GatewayError {
+  return new GatewayError('CALENDAR_INVALID', `no working day found within ${MAX_DAYS_SEARCHED} days: check closureDays and extraHolidays`);
+}
+
+function clockToMs(clock: string): number {
+  const [hours, minutes] = clock.split(':').map(Number) as [number, number];
+  return (hours * 60 + minutes) * MS_PER_MINUTE;
+}
+
+function weekdayOf(date: string): number {
+  return new Date(`${date}T00:00:00Z`).getUTCDay();
+}
+
+function addDays(date: string, days: number): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + days * MS_PER_DAY).toISOString().slice(0, 10);
+}
