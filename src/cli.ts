@@ -5,6 +5,7 @@ import { createLogger } from './log.js';
 import { startGateway } from './gateway.js';
 import { runScreenCommand } from './screen-command.js';
 import { hashPassword } from './review/password.js';
+import { runEnquiriesCommand } from './sla/cli.js';
 
 const USAGE = `usage: member-officer-gateway <command> [options]
 
@@ -14,6 +15,8 @@ commands:
                                      screen messages offline (no Redis needed)
   check-config [--config FILE]       validate a policy file
   hash-password                      read a password on stdin, print a passwordHash for review.accounts
+  enquiries [--config FILE] [--status S[,S]] [--all] [--limit N] [--json]
+                                     list member enquiries with their status and due dates
 
 The policy file is --config, else $GATEWAY_CONFIG, else policies/example-council.yaml.
 `;
@@ -31,6 +34,9 @@ export async function main(argv: readonly string[]): Promise<number> {
         return checkConfigCommand(rest);
       case 'hash-password':
         return await hashPasswordCommand();
+      case 'enquiries':
+        // the command reads --config itself; this is the fallback ($GATEWAY_CONFIG, then the example)
+        return await runEnquiriesCommand(rest, resolveConfigPath());
       case undefined:
       case '-h':
       case '--help':

@@ -9,6 +9,7 @@ import { openRedis, type RedisHandle } from './redis.js';
 import { createReviewEffects } from './review/effects.js';
 import { startReviewServer } from './review/server.js';
 import { ReviewStore } from './review/store.js';
+import { EnquiryService } from './sla/service.js';
 
 export interface RunningGateway {
   /** the port the relay listens on */
@@ -45,15 +46,20 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
     logger.warn({ nextHop: config.relay.nextHop, err: error instanceof Error ? error.message : String(error) }, 'next hop does not answer yet: mail will be deferred until it does');
   }
   const mailer = config.notify ? createMailer(config) : undefined;
-  if (!mailer) logger.warn('notify is not configured: no reminders, escalations or hold notices will be sent');
+  if (!mailer) logger.warn('notify is not configured: member enquiries are not tracked and no hold notices are sent');
+  const enquiries = mailer ? new EnquiryService(config, redis, logger, mailer) : undefined;
+  await enquiries?.start();
 
   // a connection of its own: WAITAOF confirms the writes made on it; commandTimeout exceeds its 2 s wait
   const reviewRedis = redis.connect({ maxRetriesPerRequest: 2, commandTimeout: 10_000 });
   const reviewStore = new ReviewStore({ redis: reviewRedis, prefix: config.redis.prefix, retentionMs: config.review.retentionDays * 86_400_000, logger });
   const review = createReviewEffects(reviewStore, { config, logger, ...(mailer ? { mailer } : {}) });
-  const reviewServer = await startReviewServer({ config, store: reviewStore, logger, nextHop, ...(mailer ? { mailer } : {}) });
+  const reviewServer = await startReviewServer({ config, store: reviewStore, logger, nextHop, ...(mailer ? { mailer } : {}), ...(enquiries ? { enquiries } : {}) });
 
-  const effects: RelayEffects = { review: review.review };
+  const effects: RelayEffects = {
+    review: review.review,
+    ...(enquiries ? { delivered: async (result, _envelope, receivedAt) => void (await enquiries.record(result, receivedAt)) } : {}),
+  };
   const relay = new Relay({ config, logger, screener, nextHop, effects, ...(options.now ? { now: options.now } : {}) });
   const relayPort = await relay.listen();
   logger.info(
@@ -68,6 +74,7 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
       await relay.close();
       await reviewServer.close();
       await review.settle();
+      await enquiries?.close();
       await nextHop.close();
       await screener.close();
       mailer?.close();

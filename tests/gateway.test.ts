@@ -63,4 +63,30 @@ describe('the gateway as `start` runs it', () => {
     expect(released.rcptTo).toEqual(envelope.to);
     expect(withoutAddedHeaders(released.raw).rest.toString('latin1')).toBe(raw.toString('latin1').replace(/\r?\n/g, '\r\n').replace(/(\r\n)?$/, '\r\n'));
   });
+
+  it('opens a member enquiry for a request to an officer and lists it with its deadlines', async () => {
+    const message = [
+      'From: Cllr Tom Hadley <cllr.hadley@greyfordvale.gov.uk>',
+      'To: Imran Shah <imran.shah@greyfordvale.gov.uk>',
+      'Subject: Flooding on Castle Street',
+      'Message-ID: <gateway-enquiry-1@greyfordvale.gov.uk>',
+      'Date: Thu, 19 Nov 2026 10:00:00 +0000',
+      '',
+      'Could you tell me when the blocked drain outside number 14 will be cleared?',
+      '',
+    ].join('\r\n');
+    const result = await sendThrough(gateway.relayPort, { from: 'cllr.hadley@greyfordvale.gov.uk', to: ['imran.shah@greyfordvale.gov.uk'] }, message);
+    expect(result.ok, result.response).toBe(true);
+    const api = `http://127.0.0.1:${gateway.reviewPort}/api/enquiries`;
+    let items: Array<{ member: string; officer: string; subject: string; status: string; acknowledgeBy: string; respondBy: string }> = [];
+    // the enquiry is recorded just after the next hop accepted the message
+    for (let attempt = 0; attempt < 50 && items.length === 0; attempt += 1) {
+      items = ((await (await fetch(api, { headers: { authorization: basic } })).json()) as { items: typeof items }).items;
+      if (items.length === 0) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(items).toEqual([
+      expect.objectContaining({ member: 'cllr.hadley@greyfordvale.gov.uk', officer: 'imran.shah@greyfordvale.gov.uk', subject: 'Flooding on Castle Street', status: 'open' }),
+    ]);
+    expect(Date.parse(items[0]!.acknowledgeBy)).toBeLessThan(Date.parse(items[0]!.respondBy));
+  });
 });
