@@ -15,6 +15,7 @@ COPY --from=build /app/dist dist
 COPY package.json ./
 COPY bin bin
 COPY policies policies
+COPY filters/models filters/models
 USER node
 EXPOSE 10025 8025
 ENTRYPOINT ["node", "bin/member-officer-gateway.js"]

@@ -1,4 +1,5 @@
 import type { Filter } from '../src/finding.js';
+import { abusiveLanguageFilter } from './abusive-language.js';
 import { blindCopy } from './blind-copy.js';
 import { obligation } from './obligation.js';
 import { preElection } from './pre-election.js';
@@ -7,4 +8,4 @@ import { preElection } from './pre-election.js';
  * The registry: every filter the gateway runs, in order. Explicit imports only, so what runs is
  * visible here and checked by the compiler.
  */
-export const filters: readonly Filter[] = [blindCopy, obligation, preElection];
+export const filters: readonly Filter[] = [blindCopy, obligation, preElection, abusiveLanguageFilter];

@@ -19,7 +19,26 @@ export interface Decision {
 const RANK: Record<FilterAction, number> = { tag: 0, flag: 1, hold: 2, reject: 3 };
 const ACTION_OF: Record<FilterAction, Action> = { tag: 'deliver', flag: 'flag', hold: 'hold', reject: 'reject' };
 
-/** Pure: the findings and the policy give the action. The strictest filter action wins. */
+/**
+ * The action one finding calls for. A filter may let the policy set an action per category of its
+ * rules, as `filters.<id>.categories.<category>.action` with the category named after the rule
+ * code in kebab case (rule PERSONAL_ATTACK: `categories.personal-attack.action`); where none is
+ * set, the filter's action applies, as it always has.
+ */
+export function actionFor(finding: Finding, config: Config): FilterAction {
+  const settings = config.filters[finding.filter];
+  if (!settings) return 'tag';
+  const categories: unknown = (settings as { categories?: unknown }).categories;
+  if (categories !== null && typeof categories === 'object') {
+    const key = finding.rule.toLowerCase().replaceAll('_', '-');
+    const category: unknown = Object.hasOwn(categories, key) ? (categories as Record<string, unknown>)[key] : undefined;
+    const action: unknown = category !== null && typeof category === 'object' ? (category as { action?: unknown }).action : undefined;
+    if (typeof action === 'string' && Object.hasOwn(RANK, action)) return action as FilterAction;
+  }
+  return settings.action;
+}
+
+/** Pure: the findings and the policy give the action. The strictest action wins. */
 export function decide(findings: readonly Finding[], config: Config): Decision {
   const counted = findings.filter((finding) => {
     const settings = config.filters[finding.filter];
@@ -32,7 +51,7 @@ export function decide(findings: readonly Finding[], config: Config): Decision {
   let strictest: FilterAction = 'tag';
   let decisive: Finding | undefined;
   for (const finding of counted) {
-    const action = config.filters[finding.filter]?.action ?? 'tag';
+    const action = actionFor(finding, config);
     if (RANK[action] > RANK[strictest] || (decisive === undefined && action === strictest && action !== 'tag')) {
       strictest = action;
       decisive = finding;

@@ -1,0 +1,266 @@
+import { z } from 'zod';
+import { FILTER_ACTIONS } from '../src/config/schema.js';
+import type { Directory } from '../src/directory.js';
+import type { Evidence, EvidenceLocation, Filter, FilterContext, Finding, Severity } from '../src/finding.js';
+import type { Party, ScreenedMessage } from '../src/message/model.js';
+import { CATEGORIES, CATEGORY_INFO, type Category } from './lib/abuse-categories.js';
+import { namesOf, type PersonNames, type Target } from './lib/abuse-context.js';
+import { analyseText, textScore, type Cue, type DetectorSettings, type SentenceAnalysis } from './lib/abuse-detector.js';
+import { decodeVocabulary } from './lib/abuse-lexicon.js';
+import { shippedModel, type AbuseModel } from './lib/abuse-model.js';
+import { tokenize } from './lib/abuse-text.js';
+
+/**
+ * Abusive language between members and officers (protocol paras 3.8, 21.9.3, 10.2.1): threats,
+ * threats to someone's job, personal attacks, discriminatory and sexual remarks, swearing,
+ * demeaning forms of address, public undermining and pressure on professional advice.
+ *
+ * Reads the sender's new text (not quoted replies or signatures) and the subject of a new
+ * thread, sentence by sentence. Lexicons and phrase patterns find candidates; the context analysis
+ * decides who a remark is aimed at and whether the writer negates, quotes or reports it; a trained
+ * model (filters/models/) adjusts each score and can raise a personal attack on its own when very
+ * sure. One finding per category, with every sentence that counted as evidence.
+ */
+
+const ID = 'abusive-language';
+
+const categorySettingsSchema = (category: Category) => {
+  const info = CATEGORY_INFO[category];
+  const defaults = { enabled: info.enabledByDefault, threshold: info.threshold };
+  return z
+    .strictObject({
+      enabled: z.boolean().default(info.enabledByDefault).describe(`report ${info.rule} findings`),
+      threshold: z.number().min(0).max(1).default(info.threshold).describe('findings scoring below this (0..1) are not reported'),
+      action: z.enum(FILTER_ACTIONS).optional().describe("what a finding in this category does to the message; absent = the filter's action"),
+    })
+    .default(defaults)
+    .describe(info.description);
+};
+
+const categoriesShape = Object.fromEntries(CATEGORIES.map((category) => [category, categorySettingsSchema(category)])) as {
+  [K in Category]: ReturnType<typeof categorySettingsSchema>;
+};
+
+const DEFAULT_CATEGORIES = Object.fromEntries(
+  CATEGORIES.map((category) => [category, { enabled: CATEGORY_INFO[category].enabledByDefault, threshold: CATEGORY_INFO[category].threshold }]),
+) as Record<Category, { enabled: boolean; threshold: number }>;
+
+export const abusiveLanguageOptions = z.object({
+  categories: z
+    .strictObject(categoriesShape)
+    .default(DEFAULT_CATEGORIES)
+    .describe('per category: enabled, threshold (0..1) and action (tag|flag|hold|reject, default the filter action)'),
+  senders: z
+    .enum(['council', 'anyone'])
+    .default('council')
+    .describe("whose mail is screened: 'council' = members, officers and council addresses (the protocol's scope); 'anyone' adds the public"),
+  screenSubject: z.boolean().default(true).describe('screen the subject line too (not for replies and forwards, whose subject is not new text)'),
+  maxScreenedChars: z
+    .number()
+    .int()
+    .min(1_000)
+    .max(200_000)
+    .default(20_000)
+    .describe("only this many characters of the sender's new text are screened, to bound the work per message"),
+  modelOnlyThreshold: z
+    .number()
+    .min(0.5)
+    .max(1)
+    .default(0.9)
+    .describe('a sentence aimed at a person that the trained model alone rates at least this offensive is a personal attack; 1 turns this off'),
+  publicAudienceMembers: z
+    .number()
+    .int()
+    .min(2)
+    .default(3)
+    .describe('a message to at least this many members, to the all-members list or to a media address is public: criticism of a person in it is public undermining'),
+  maxEvidence: z.number().int().min(1).max(50).default(5).describe('sentences quoted as evidence per finding'),
+});
+
+export type AbusiveLanguageOptions = z.infer<typeof abusiveLanguageOptions>;
+
+/** Every option at its default: what a policy file without this filter's section gets. */
+export const DEFAULT_OPTIONS: AbusiveLanguageOptions = abusiveLanguageOptions.parse({});
+
+type CategorySettings = AbusiveLanguageOptions['categories'][Category];
+
+/** the roles whose mail the protocol covers */
+const COUNCIL_ROLES = new Set(['member', 'officer', 'monitoring-officer', 'council', 'enquiries-mailbox', 'press-mailbox', 'mailing-list']);
+const REPLY_PREFIX = /^\s*(re|fw|fwd|aw|sv|wg)\s*(\[\d+\])?\s*:/i;
+
+const model: AbuseModel = shippedModel();
+const namesByDirectory = new WeakMap<Directory, PersonNames>();
+
+/** A piece of text screened as one: the subject, or one stretch of the sender's new text. */
+interface Segment {
+  readonly location: EvidenceLocation;
+  readonly text: string;
+  /** where `text` starts within its field */
+  readonly base: number;
+}
+
+interface Hit {
+  readonly cue: Cue;
+  readonly evidence: Evidence;
+}
+
+export const abusiveLanguageFilter: Filter<AbusiveLanguageOptions> = {
+  id: ID,
+  title: 'Abusive language: threats, personal attacks, discriminatory or sexual remarks, swearing, demeaning address',
+  protocolRefs: ['3.8', '21.9.3', '10.2.1'],
+  rules: CATEGORIES.map((category) => ({ code: CATEGORY_INFO[category].rule, description: CATEGORY_INFO[category].description, severity: CATEGORY_INFO[category].severity })),
+  optionsSchema: abusiveLanguageOptions,
+  screen(message: ScreenedMessage, context: FilterContext<AbusiveLanguageOptions>): Finding[] {
+    // the loader fills every default; a context built by hand gets them here
+    const options: AbusiveLanguageOptions = { ...DEFAULT_OPTIONS, ...context.options };
+    const sender = message.sender ?? message.from[0];
+    if (options.senders === 'council' && !sender?.roles.some((role) => COUNCIL_ROLES.has(role))) return [];
+    const settings: DetectorSettings = { names: namesFor(context.directory, message), model, modelOnlyThreshold: options.modelOnlyThreshold };
+    const audience = publicAudience(message, context.directory, options.publicAudienceMembers);
+    const hits = new Map<Category, Hit[]>();
+    for (const segment of segmentsOf(message, options.screenSubject, options.maxScreenedChars)) {
+      for (const sentence of analyseText(segment.text, settings)) {
+        const evidence: Evidence = {
+          location: segment.location,
+          text: segment.text.slice(sentence.start, sentence.end),
+          start: segment.base + sentence.start,
+          end: segment.base + sentence.end,
+        };
+        for (const cue of cuesToReport(sentence, audience)) {
+          const setting: CategorySettings = options.categories[cue.category];
+          if (!setting.enabled || cue.score < setting.threshold) continue;
+          const list = hits.get(cue.category) ?? [];
+          const sameSentence = list.findIndex((hit) => hit.evidence.start === evidence.start && hit.evidence.location === evidence.location);
+          if (sameSentence < 0) list.push({ cue, evidence });
+          else if ((list[sameSentence] as Hit).cue.score < cue.score) list[sameSentence] = { cue, evidence };
+          hits.set(cue.category, list);
+        }
+      }
+    }
+    const findings: Finding[] = [];
+    for (const category of CATEGORIES) {
+      const list = hits.get(category);
+      if (list && list.length > 0) findings.push(findingOf(category, list, options.maxEvidence, audience));
+    }
+    return findings;
+  },
+};
+
+/** The sentence's cues, one per category, plus public undermining when the audience is public. */
+function cuesToReport(sentence: SentenceAnalysis, audience: string | undefined): Cue[] {
+  const best = new Map<Category, Cue>();
+  for (const cue of sentence.cues) {
+    const current = best.get(cue.category);
+    if (!current || cue.score > current.score) best.set(cue.category, cue);
+  }
+  if (audience && sentence.criticism) {
+    const current = best.get('public-undermining');
+    if (!current || sentence.criticism.score > current.score) best.set('public-undermining', { ...sentence.criticism, category: 'public-undermining', label: `criticism of a person ${audience}` });
+  }
+  return [...best.values()];
+}
+
+const SEVERITY_RANK: Record<Severity, number> = { low: 0, medium: 1, high: 2 };
+const TARGET_WORDS: Readonly<Record<Target, string>> = {
+  you: ' aimed at the reader',
+  vocative: ' addressed to the reader',
+  named: ' aimed at a named person',
+  person: ' aimed at a person',
+  plural: ' aimed at people',
+  implicit: ' about an unnamed person',
+  self: '',
+  situation: '',
+  none: '',
+};
+
+function findingOf(category: Category, hits: readonly Hit[], maxEvidence: number, audience: string | undefined): Finding {
+  const info = CATEGORY_INFO[category];
+  let strongest = hits[0] as Hit;
+  let severity: Severity = 'low';
+  for (const hit of hits) {
+    if (hit.cue.score > strongest.cue.score) strongest = hit;
+    if (SEVERITY_RANK[hit.cue.severity] > SEVERITY_RANK[severity]) severity = hit.cue.severity;
+  }
+  const { cue } = strongest;
+  const label = cue.label.charAt(0).toUpperCase() + cue.label.slice(1);
+  const quoted = cue.matched.length > 120 ? `${cue.matched.slice(0, 117)}...` : cue.matched;
+  const more = hits.length > 1 ? ` (${hits.length} sentences)` : '';
+  const where = category === 'public-undermining' && audience && !cue.label.includes(audience) ? ` ${audience}` : '';
+  const modelNote = cue.label.includes('trained model') ? ` (model ${model.version}, ${cue.score.toFixed(2)})` : '';
+  return {
+    filter: ID,
+    rule: info.rule,
+    severity,
+    score: Math.round(cue.score * 100) / 100,
+    protocolRef: info.protocolRef,
+    evidence: hits.slice(0, maxEvidence).map((hit) => hit.evidence),
+    explanation: `${label}${TARGET_WORDS[cue.target]}${where}: "${quoted}"${modelNote}${more}.`,
+  };
+}
+
+/** The subject of a new thread, then each stretch of new text, within the character budget. */
+function segmentsOf(message: ScreenedMessage, screenSubject: boolean, budget: number): Segment[] {
+  const segments: Segment[] = [];
+  let remaining = budget;
+  if (screenSubject && message.subject.trim() && !REPLY_PREFIX.test(message.subject)) {
+    const text = message.subject.slice(0, Math.min(1_000, remaining));
+    segments.push({ location: 'subject', text, base: 0 });
+    remaining -= text.length;
+  }
+  for (const span of message.text.newSpans) {
+    if (remaining <= 0) break;
+    const end = Math.min(span.end, span.start + remaining);
+    segments.push({ location: 'body', text: message.text.body.slice(span.start, end), base: span.start });
+    remaining -= end - span.start;
+  }
+  return segments;
+}
+
+function namesFor(directory: Directory, message: ScreenedMessage): PersonNames {
+  let names = namesByDirectory.get(directory);
+  if (!names) {
+    names = namesOf(directory.listPeople());
+    namesByDirectory.set(directory, names);
+  }
+  const outsiders = [...message.to, ...message.cc].filter((party) => !party.person && party.displayName && party.roles.includes('external'));
+  if (outsiders.length === 0) return names;
+  // people outside the directory are known by the display names the message itself gives them
+  const extra = namesOf(outsiders.map((party) => ({ name: party.displayName ?? '' })));
+  return { single: new Set([...names.single, ...extra.single]), full: new Set([...names.full, ...extra.full]) };
+}
+
+/** Why the message counts as public, or undefined: the press, the all-members list, many members. */
+export function publicAudience(message: ScreenedMessage, directory: Directory, minMembers: number): string | undefined {
+  const parties: Party[] = [...message.recipients, ...message.to, ...message.cc];
+  const media = parties.find((party) => party.roles.includes('media'));
+  if (media) return `copied to the press (${media.address})`;
+  const sender = message.sender ?? message.from[0];
+  // a member copying their own other address is not an audience
+  const isSender = (address: string, person: string | undefined): boolean => address === sender?.address || (person !== undefined && person === sender?.person);
+  const members = new Set<string>();
+  for (const party of parties) {
+    if (party.roles.includes('member') && !isSender(party.address, party.person)) members.add(party.person ?? party.address);
+    for (const expanded of directory.expand(party.address)) {
+      const name = directory.lookup(expanded)?.name;
+      if (directory.has(expanded, 'member') && !isSender(expanded, name)) members.add(name ?? expanded);
+    }
+  }
+  return members.size >= minMembers ? `before ${members.size} members` : undefined;
+}
+
+/**
+ * Scores a plain piece of text the way the filter would, for measuring the detector on labelled
+ * corpora: `flagged` when any enabled category reaches its threshold, `score` for ranking.
+ */
+export function scoreText(text: string, options: AbusiveLanguageOptions = DEFAULT_OPTIONS, names: PersonNames = namesOf([])): { flagged: Category[]; score: number } {
+  const settings: DetectorSettings = { names, model, modelOnlyThreshold: options.modelOnlyThreshold, rateEverySentence: true };
+  const flagged = new Set<Category>();
+  const threshold = (category: Category): number => (options.categories[category].enabled ? options.categories[category].threshold : 2);
+  const screened = text.slice(0, options.maxScreenedChars);
+  const analyses = analyseText(screened, settings);
+  for (const sentence of analyses) {
+    for (const cue of sentence.cues) if (cue.score >= threshold(cue.category)) flagged.add(cue.category);
+  }
+  const whole = model.probability(tokenize(screened, decodeVocabulary()));
+  return { flagged: [...flagged], score: textScore(analyses, whole, threshold) };
+}

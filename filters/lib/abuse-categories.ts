@@ -1,0 +1,129 @@
+import type { Severity } from '../../src/finding.js';
+
+/**
+ * The kinds of unacceptable language the abusive-language filter reports, after
+ * ../shared/DOMAIN.md 3.3. Each has a stable rule code, a default severity, the protocol paragraph
+ * it rests on and a default threshold. Repeated unwanted contact (a course of conduct across
+ * messages) is not here: it needs state that a per-message filter does not have.
+ */
+export const CATEGORIES = [
+  'threat',
+  'employment-threat',
+  'personal-attack',
+  'discriminatory',
+  'sexual-harassment',
+  'profanity-at-person',
+  'profanity',
+  'demeaning-address',
+  'public-undermining',
+  'impartiality-pressure',
+  'shouting',
+] as const;
+
+export type Category = (typeof CATEGORIES)[number];
+
+export interface CategoryInfo {
+  /** the finding's `rule` */
+  readonly rule: string;
+  /** what the category is, for explanations and the README */
+  readonly description: string;
+  readonly severity: Severity;
+  readonly protocolRef: string;
+  /** findings scoring below this are not reported */
+  readonly threshold: number;
+  /** off unless the policy file turns it on */
+  readonly enabledByDefault: boolean;
+}
+
+export const CATEGORY_INFO: Readonly<Record<Category, CategoryInfo>> = {
+  threat: {
+    rule: 'THREAT',
+    description: 'a threat or intimidation: harm, "you\'ll regret this", "I know where you live"',
+    severity: 'high',
+    protocolRef: '3.8',
+    threshold: 0.5,
+    enabledByDefault: true,
+  },
+  'employment-threat': {
+    rule: 'EMPLOYMENT_THREAT',
+    description: 'a threat to someone\'s job or career: "I\'ll have your job", "you won\'t be here long"',
+    severity: 'high',
+    protocolRef: '3.8',
+    threshold: 0.5,
+    enabledByDefault: true,
+  },
+  'personal-attack': {
+    rule: 'PERSONAL_ATTACK',
+    description: 'an insult or disparaging personal remark aimed at a person: "incompetent", "useless", "idiot"',
+    severity: 'high',
+    protocolRef: '21.9.3',
+    threshold: 0.5,
+    enabledByDefault: true,
+  },
+  discriminatory: {
+    rule: 'DISCRIMINATORY',
+    description: 'a slur, or a remark or stereotype about a protected characteristic (Equality Act 2010)',
+    severity: 'high',
+    protocolRef: '3.8',
+    threshold: 0.5,
+    enabledByDefault: true,
+  },
+  'sexual-harassment': {
+    rule: 'SEXUAL_HARASSMENT',
+    description: 'comments on appearance or body, propositions, questions about sex life or orientation',
+    severity: 'high',
+    protocolRef: '3.8',
+    threshold: 0.5,
+    enabledByDefault: true,
+  },
+  'profanity-at-person': {
+    rule: 'PROFANITY_AT_PERSON',
+    description: 'swearing aimed at a person: "f*** off", "you b*****d"',
+    severity: 'high',
+    protocolRef: '10.2.1',
+    threshold: 0.5,
+    enabledByDefault: true,
+  },
+  profanity: {
+    rule: 'PROFANITY',
+    description: 'swearing not aimed at anyone; strong words score above the default threshold, mild ones ("damn", "bloody") below it',
+    severity: 'medium',
+    protocolRef: '10.2.1',
+    threshold: 0.5,
+    enabledByDefault: true,
+  },
+  'demeaning-address': {
+    rule: 'DEMEANING_ADDRESS',
+    description: 'a demeaning form of address: "love", "sweetheart", "young lady", "calm down dear"',
+    severity: 'medium',
+    protocolRef: '3.8',
+    threshold: 0.5,
+    enabledByDefault: true,
+  },
+  'public-undermining': {
+    rule: 'PUBLIC_UNDERMINING',
+    description: 'criticising a named officer or member before all members or the press, or threatening to',
+    severity: 'high',
+    protocolRef: '21.9.3',
+    threshold: 0.5,
+    enabledByDefault: true,
+  },
+  'impartiality-pressure': {
+    rule: 'IMPARTIALITY_PRESSURE',
+    description: 'pressing an officer to change professional advice: "change your recommendation"',
+    severity: 'high',
+    protocolRef: '21.9.3',
+    threshold: 0.5,
+    enabledByDefault: true,
+  },
+  shouting: {
+    rule: 'SHOUTING',
+    description: 'shouting at the reader: a sentence in capitals, or "!!!", addressed to them',
+    severity: 'low',
+    protocolRef: '3.8',
+    threshold: 0.5,
+    enabledByDefault: false,
+  },
+};
+
+export const RULE_TO_CATEGORY: ReadonlyMap<string, Category> = new Map(CATEGORIES.map((category) => [CATEGORY_INFO[category].rule, category]));

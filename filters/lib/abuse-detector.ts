@@ -1,0 +1,466 @@
+import type { Severity } from '../../src/finding.js';
+import { CATEGORY_INFO, type Category } from './abuse-categories.js';
+import {
+  insultTarget,
+  isInside,
+  isNegated,
+  isReported,
+  markTokens,
+  mentionsPerson,
+  nearbyPerson,
+  quotedRanges,
+  TARGET_FACTOR,
+  targetOfMark,
+  type Mark,
+  type PersonNames,
+  type Target,
+} from './abuse-context.js';
+import {
+  AMBIGUOUS_SLURS,
+  CRITICISM_WORDS,
+  decodeVocabulary,
+  DEMEANING_PHRASES,
+  DEMEANING_TERMS,
+  GROUP_SMEARS,
+  IDENTITY_GROUPS,
+  INNOCENT_BEFORE,
+  INSULT_ADJECTIVES,
+  INSULT_COMPOUNDS,
+  INSULT_DETERMINERS,
+  INSULT_NOUNS,
+  INSULT_QUALITIES,
+  LINKING_WORDS,
+  NAME_LIKE_INSULTS,
+  NEGATOR_EXCEPTIONS,
+  NEGATORS,
+  PHRASES,
+  PREFIX_EXCEPTIONS,
+  PROFANE_PREFIXES,
+  PROFANITY,
+  SLURS,
+  type PhraseEntry,
+} from './abuse-lexicon.js';
+import type { AbuseModel } from './abuse-model.js';
+import { PatternSet, type ClassName } from './abuse-patterns.js';
+import { sentencesOf, tokenize, type Token } from './abuse-text.js';
+
+/**
+ * Sentence by sentence: what the lexicons and phrase patterns find, who it is aimed at, whether
+ * the writer is negating, quoting or reporting it, and how the trained model rates the sentence.
+ * Pure and bounded: callers cap the text; each sentence is at most MAX_SENTENCE_CHARS long.
+ */
+
+export interface DetectorSettings {
+  readonly names: PersonNames;
+  readonly model: AbuseModel;
+  /**
+   * a sentence aimed at a person that the model alone rates at least this offensive is a personal
+   * attack even without a lexicon word; above 1 turns this off
+   */
+  readonly modelOnlyThreshold: number;
+  /**
+   * rate every sentence with the model, for ranking texts; otherwise only sentences where the
+   * rating can change a finding (those with cues or about a person) are rated
+   */
+  readonly rateEverySentence?: boolean;
+}
+
+/** Something in a sentence that counts towards a category. */
+export interface Cue {
+  readonly category: Category;
+  /** confidence 0..1 after target and model */
+  readonly score: number;
+  readonly severity: Severity;
+  /** a short description: "threat to job", "insult", "slur" */
+  readonly label: string;
+  /** the words that triggered it, as written */
+  readonly matched: string;
+  readonly target: Target;
+}
+
+export type SuppressionReason = 'negated' | 'quoted' | 'reported' | 'about the writer' | 'about a situation' | 'not aimed at a person';
+
+/** A cue the context analysis set aside, kept so tests and reviewers can see why. */
+export interface SuppressedCue {
+  readonly category: Category;
+  readonly matched: string;
+  readonly reason: SuppressionReason;
+}
+
+export interface SentenceAnalysis {
+  /** offsets into the analysed text */
+  readonly start: number;
+  readonly end: number;
+  /** the trained model's probability that the sentence is offensive, when it was needed */
+  readonly probability?: number;
+  readonly cues: readonly Cue[];
+  readonly suppressed: readonly SuppressedCue[];
+  /** criticism of a person, which undermines when the audience is public */
+  readonly criticism?: Cue;
+  /** the sentence mentions a person other than the writer */
+  readonly aboutPerson: boolean;
+}
+
+/** how far the model can move a lexicon cue's score, either way */
+const MODEL_INFLUENCE = 0.3;
+/** a sentence's score when nothing in it is a cue: the model's view, kept below any threshold */
+const MODEL_ONLY_CEILING = 0.45;
+
+const PATTERNS = new PatternSet<PhraseEntry>(PHRASES.flatMap((entry) => entry.patterns.map((pattern) => ({ pattern, entry }))));
+
+const DEMEANING_PAIRS: ReadonlyMap<string, number> = new Map(DEMEANING_PHRASES);
+
+const VOCATIVE_LEADS: ReadonlySet<string> = new Set([
+  'thanks', 'thank', 'you', 'cheers', 'hi', 'hello', 'hiya', 'hey', 'morning', 'afternoon', 'evening', 'listen', 'look', 'now', 'right', 'ok', 'okay', 'well',
+  'sorry', 'yes', 'yeah', 'no', 'oh', 'down', 'then', 'alright', 'ta', 'bye', 'come', 'on', 'night', 'there', 'again',
+]);
+const SALUTATION_FOLLOWERS: ReadonlySet<string> = new Set([
+  'all', 'sir', 'madam', 'colleague', 'colleagues', 'councillor', 'councillors', 'member', 'members', 'team', 'friend', 'friends', 'resident', 'residents',
+  'cllr', 'mr', 'mrs', 'ms', 'dr', 'miss', 'everyone', 'both', 'officer', 'officers', 'chair', 'mayor', 'customer', 'applicant', 'neighbour', 'neighbours',
+]);
+
+function isInsultWord(word: string): boolean {
+  return INSULT_NOUNS.has(word) || INSULT_ADJECTIVES.has(word);
+}
+
+function clamp(score: number): number {
+  return Math.min(0.99, Math.max(0.01, score));
+}
+
+/** One level down: the word is milder than the category's typical case. */
+function milder(severity: Severity): Severity {
+  return severity === 'high' ? 'medium' : 'low';
+}
+
+function profanityStrength(word: string): number | undefined {
+  const exact = PROFANITY.get(word);
+  if (exact !== undefined) return exact;
+  if (PREFIX_EXCEPTIONS.has(word)) return undefined;
+  for (const [prefix, strength] of PROFANE_PREFIXES) if (word.startsWith(prefix)) return strength;
+  return undefined;
+}
+
+export function analyseText(text: string, settings: DetectorSettings): SentenceAnalysis[] {
+  return sentencesOf(text).map((sentence) => analyseSentence(text.slice(sentence.start, sentence.end), sentence.start, settings));
+}
+
+export function analyseSentence(text: string, offset: number, settings: DetectorSettings): SentenceAnalysis {
+  const tokens = tokenize(text, decodeVocabulary());
+  const marks = markTokens(tokens, settings.names);
+  const quotes = quotedRanges(text);
+  let rated: number | undefined;
+  // the model costs more than everything else here together, so it runs only when it matters
+  const rate = (): number => (rated ??= settings.model.probability(tokens));
+  const cues: Cue[] = [];
+  const suppressed: SuppressedCue[] = [];
+  const aboutPerson = mentionsPerson(marks);
+  const matchedText = (from: number, to: number): string => text.slice((tokens[from] as Token).start, (tokens[to - 1] as Token).end);
+  const adjust = (weight: number): number => clamp(weight + MODEL_INFLUENCE * (rate() - 0.5));
+
+  /** the reasons a cue spanning tokens [from, to) is not the writer's own remark, if any */
+  const contextReason = (from: number, negatable: boolean): SuppressionReason | undefined => {
+    if (isInside(quotes, (tokens[from] as Token).start)) return 'quoted';
+    if (isReported(tokens, marks, from)) return 'reported';
+    if (negatable && isNegated(tokens, from)) return 'negated';
+    return undefined;
+  };
+  const add = (category: Category, weight: number, label: string, from: number, to: number, target: Target, negatable: boolean, severity?: Severity): void => {
+    const matched = matchedText(from, to);
+    const reason = contextReason(from, negatable);
+    if (reason) {
+      suppressed.push({ category, matched, reason });
+      return;
+    }
+    const info = CATEGORY_INFO[category];
+    // swearing is swearing whatever the model thinks; shouting is typography
+    const score = category === 'profanity' || category === 'shouting' ? clamp(weight) : adjust(weight);
+    cues.push({ category, score, severity: severity ?? (weight < 0.6 ? milder(info.severity) : info.severity), label, matched, target });
+  };
+  const setAside = (category: Category, from: number, to: number, reason: SuppressionReason): void => {
+    suppressed.push({ category, matched: matchedText(from, to), reason });
+  };
+
+  for (let i = 0; i < tokens.length; i += 1) {
+    const token = tokens[i] as Token;
+    if (token.kind !== 'word') continue;
+    const word = token.word;
+    // a capital in mid-sentence makes "Dick", "Git" or "Angel" a name, not an insult
+    const nameLike = token.capitalised && i > 0 && !token.upper;
+
+    if (isCodeLike(text, token)) continue;
+    const strength = profanityStrength(word);
+    if (strength !== undefined && !(word === 'sod' && tokens[i + 1]?.word === "'s")) {
+      // strong words near a person are aimed at them; a mild one only right next to them ("damn you")
+      const person = nearbyPerson(tokens, marks, i, strength >= 0.5 ? 3 : 1);
+      if (person !== 'none') {
+        add('profanity-at-person', Math.min(0.95, strength + 0.3), 'swearing at a person', i, i + 1, person, false, strength >= 0.5 ? 'high' : 'medium');
+      } else {
+        add('profanity', strength, 'swearing', i, i + 1, 'none', false, strength >= 0.5 ? 'medium' : 'low');
+      }
+    }
+
+    const nounWeight = INSULT_NOUNS.get(word);
+    const adjectiveWeight = INSULT_ADJECTIVES.get(word);
+    const insultWeight = nounWeight ?? adjectiveWeight;
+    if (insultWeight !== undefined && isInsultUse(tokens, i, nameLike)) {
+      const target = insultTarget(tokens, marks, i, nounWeight !== undefined, isInsultWord);
+      const factor = NAME_LIKE_INSULTS.has(word) && target === 'implicit' ? 0 : TARGET_FACTOR[target];
+      if (factor === 0) setAside('personal-attack', i, i + 1, target === 'self' ? 'about the writer' : target === 'situation' ? 'about a situation' : 'not aimed at a person');
+      else add('personal-attack', insultWeight * factor, 'insult', i, i + 1, target, true);
+    }
+
+    const qualityWeight = INSULT_QUALITIES.get(word);
+    if (qualityWeight !== undefined) {
+      const owner = ownerOfQuality(tokens, marks, i);
+      if (owner === 'none' || owner === 'self') setAside('personal-attack', i, i + 1, owner === 'self' ? 'about the writer' : 'not aimed at a person');
+      else add('personal-attack', qualityWeight * TARGET_FACTOR[owner], 'insult', i, i + 1, owner, true);
+    }
+
+    const slurWeight = SLURS.get(word);
+    if (slurWeight !== undefined && !nameLike) {
+      if (AMBIGUOUS_SLURS.has(word)) {
+        const target = insultTarget(tokens, marks, i, true, isInsultWord);
+        if (target === 'you' || target === 'named' || target === 'person' || target === 'vocative') add('discriminatory', slurWeight * TARGET_FACTOR[target] + 0.2, 'slur', i, i + 1, target, true);
+      } else {
+        add('discriminatory', slurWeight, 'slur', i, i + 1, targetOfMark(firstPersonMark(marks)), true);
+      }
+    }
+
+    if (IDENTITY_GROUPS.has(word)) {
+      const smear = groupSmear(tokens, i);
+      if (smear) add('discriminatory', smear.weight, 'generalisation about a group', smear.from, smear.to, 'none', true);
+    }
+
+    const demeaning = demeaningAddress(tokens, i);
+    if (demeaning && !(token.capitalised && i > 0)) add('demeaning-address', demeaning.weight, 'demeaning form of address', i, demeaning.end, 'you', false);
+  }
+
+  for (const match of PATTERNS.matchAll(tokens, classTester(marks))) {
+    const { entry } = match;
+    if (entry.needsPerson && !aboutPerson) continue;
+    const inside = firstPersonMark(marks.slice(match.start, match.end));
+    if (entry.insult && inside === undefined) {
+      const target = insultTarget(tokens, marks, match.start, true, isInsultWord);
+      if (TARGET_FACTOR[target] === 0) setAside(entry.category, match.start, match.end, target === 'self' ? 'about the writer' : 'not aimed at a person');
+      else add(entry.category, entry.weight * TARGET_FACTOR[target], entry.label, match.start, match.end, target, true);
+      continue;
+    }
+    add(entry.category, entry.weight, entry.label, match.start, match.end, targetOfMark(inside ?? firstPersonMark(marks)), true);
+  }
+
+  const shouting = shoutingWeight(tokens, marks);
+  if (shouting > 0) add('shouting', shouting, 'shouting', 0, tokens.length, 'you', false);
+
+  // the model sees the same words the context analysis set aside, so it may not overrule it
+  const setAsideHere = suppressed.some((item) => item.category === 'personal-attack' || item.category === 'profanity-at-person');
+  // a sentence the lexicons already report as aimed at someone needs no second opinion
+  const alreadyAimed = cues.some((cue) => cue.category !== 'profanity' && cue.category !== 'shouting');
+  const probability = aboutPerson || cues.length > 0 || settings.rateEverySentence ? rate() : undefined;
+  if (probability !== undefined && probability >= settings.modelOnlyThreshold && aboutPerson && !setAsideHere && !alreadyAimed) {
+    const first = marks.findIndex((mark) => mark === 'you' || mark === 'third' || mark === 'name' || mark === 'person');
+    const lastWord = tokens.reduce((last, token, index) => (token.kind === 'punct' ? last : index), 0);
+    // without a cue to anchor it, any negation, quotation or report in the sentence is reason to hold back
+    const negated = tokens.some((token, index) => NEGATORS.has(token.word) && !NEGATOR_EXCEPTIONS.has(`${token.word} ${tokens[index + 1]?.word ?? ''}`));
+    const reason = quotes.length > 0 ? 'quoted' : isReported(tokens, marks, lastWord + 1) ? 'reported' : negated ? 'negated' : undefined;
+    if (reason) suppressed.push({ category: 'personal-attack', matched: text, reason });
+    else cues.push({ category: 'personal-attack', score: clamp(probability), severity: 'medium', label: 'offensive remark (trained model)', matched: text, target: targetOfMark(marks[first]) });
+  }
+
+  // swearing aimed at someone already says everything undirected swearing would
+  const finalCues = cues.some((cue) => cue.category === 'profanity-at-person') ? cues.filter((cue) => cue.category !== 'profanity') : cues;
+  const criticism = criticismOf(tokens, marks, finalCues, quotes, rate, text);
+  return { start: offset, end: offset + text.length, ...(rated !== undefined ? { probability: rated } : {}), cues: finalCues, suppressed, aboutPerson, ...(criticism ? { criticism } : {}) };
+}
+
+/**
+ * One number for a whole text, for ranking texts against each other (ROC-AUC): the best cue that
+ * reaches its threshold; otherwise, kept below every threshold, the better of any weaker cue and
+ * the model's view of the text (the mean of its probability for the whole text and for its most
+ * offensive sentence).
+ */
+export function textScore(analyses: readonly SentenceAnalysis[], wholeProbability: number, threshold: (category: Category) => number): number {
+  let reported = 0;
+  let weaker = 0;
+  let sentenceProbability = 0;
+  for (const analysis of analyses) {
+    sentenceProbability = Math.max(sentenceProbability, analysis.probability ?? 0);
+    for (const cue of analysis.cues) {
+      if (cue.score >= threshold(cue.category)) reported = Math.max(reported, cue.score);
+      else weaker = Math.max(weaker, Math.min(cue.score, MODEL_ONLY_CEILING + 0.04));
+    }
+  }
+  if (reported > 0) return reported;
+  return Math.max(weaker, (MODEL_ONLY_CEILING * (wholeProbability + sentenceProbability)) / 2);
+}
+
+/** Whether an insult word is used as one here: not "idiot proof", "ignorant of", "Dick Smith", "jeff crook". */
+function isInsultUse(tokens: readonly Token[], index: number, nameLike: boolean): boolean {
+  const word = (tokens[index] as Token).word;
+  const next = tokens[index + 1];
+  if (next && next.kind === 'word') {
+    if (INSULT_COMPOUNDS.has(`${word} ${next.word}`)) return false;
+    if (INNOCENT_BEFORE.get(word)?.has(next.word)) return false;
+  }
+  if (!NAME_LIKE_INSULTS.has(word)) return true;
+  const previous = tokens[index - 1];
+  // "you git." is an insult; "can you git rid of" is a typo
+  const ends = next === undefined || next.kind === 'punct' || /^(and|who|like|or|of|that)$/.test(next.word);
+  return !nameLike && ends && previous !== undefined && previous.kind === 'word' && INSULT_DETERMINERS.has(previous.word);
+}
+
+/** "WTF::String", "platform/wtf/", "Ctrl+Shit+C": a word inside code, a path or a key combination */
+function isCodeLike(text: string, token: Token): boolean {
+  const before = text[token.start - 1];
+  const after = text[token.end];
+  return (before !== undefined && CODE_NEIGHBOURS.has(before)) || (after !== undefined && CODE_NEIGHBOURS.has(after) && !(after === ':' && text[token.end + 1] !== ':'));
+}
+const CODE_NEIGHBOURS: ReadonlySet<string> = new Set(['/', '\\', ':', '<', '>', '=', '`', '+', '{', '_', '|', '~']);
+
+function firstPersonMark(marks: readonly (Mark | undefined)[]): Mark | undefined {
+  return marks.find((mark) => mark === 'you' || mark === 'name' || mark === 'third' || mark === 'person' || mark === 'plural');
+}
+
+function classTester(marks: readonly (Mark | undefined)[]): (name: ClassName, index: number) => boolean {
+  return (name, index) => {
+    const mark = marks[index];
+    switch (name) {
+      case 'YOU':
+        return mark === 'you';
+      case 'VICTIM':
+        // "them" is as often processes and files as people, so it is no victim on its own
+        return mark === 'you' || mark === 'third' || mark === 'name' || mark === 'person';
+      case 'PERSON':
+        return mark === 'you' || mark === 'third' || mark === 'name' || mark === 'person';
+    }
+  };
+}
+
+/** "your incompetence", "Rachel's laziness", "the stupidity of your officers" */
+function ownerOfQuality(tokens: readonly Token[], marks: readonly (Mark | undefined)[], index: number): Target {
+  for (let k = index - 1; k >= 0 && k >= index - 3; k -= 1) {
+    const token = tokens[k] as Token;
+    if (token.kind === 'punct') break;
+    const mark = marks[k];
+    if (mark !== undefined && mark !== 'situation' && mark !== 'attribute') return targetOfMark(mark);
+    if (token.word === "'s" && marks[k - 1] === 'name') return 'named';
+    if (!LINKING_WORDS.has(token.word)) break;
+  }
+  if (tokens[index + 1]?.word === 'of') {
+    for (let k = index + 2; k < tokens.length && k <= index + 4; k += 1) {
+      const target = targetOfMark(marks[k]);
+      if (target === 'you' || target === 'named' || target === 'person' || target === 'plural') return target;
+    }
+  }
+  return 'none';
+}
+
+/** "immigrants are criminals", "all travellers are thieves", "dirty foreigners" */
+function groupSmear(tokens: readonly Token[], index: number): { weight: number; from: number; to: number } | undefined {
+  for (let k = index + 1; k < tokens.length && k <= index + 6; k += 1) {
+    const token = tokens[k] as Token;
+    if (token.kind !== 'word') break;
+    const smear = GROUP_SMEARS.get(token.word);
+    if (smear !== undefined) return { weight: smear, from: groupStart(tokens, index), to: k + 1 };
+    if (!LINKING_WORDS.has(token.word) && !/^(just|all|nothing|but|are|is|like|such|breed|always)$/.test(token.word)) break;
+  }
+  const before = tokens[index - 1];
+  if (before && before.kind === 'word') {
+    const smear = GROUP_SMEARS.get(before.word);
+    if (smear !== undefined) return { weight: smear, from: index - 1, to: index + 1 };
+    const swear = profanityStrength(before.word);
+    if (swear !== undefined && swear >= 0.3) return { weight: 0.7, from: index - 1, to: index + 1 };
+  }
+  return undefined;
+}
+
+function groupStart(tokens: readonly Token[], index: number): number {
+  const before = tokens[index - 1];
+  return before && /^(all|these|those|typical|most|the)$/.test(before.word) ? index - 1 : index;
+}
+
+/** A form of address in vocative position: "Thanks love.", "Listen, sweetheart, …", "calm down dear" */
+function demeaningAddress(tokens: readonly Token[], index: number): { weight: number; end: number } | undefined {
+  const token = tokens[index] as Token;
+  let weight: number | undefined;
+  let end = index + 1;
+  const phrase = DEMEANING_PAIRS.get(`${token.word} ${tokens[index + 1]?.word ?? ''}`);
+  if (phrase !== undefined) {
+    weight = phrase;
+    end = index + 2;
+  }
+  weight ??= DEMEANING_TERMS.get(token.word);
+  if (weight === undefined) return undefined;
+  const before = tokens[index - 1];
+  const after = tokens[end];
+  const afterIsEnd = after === undefined || (after.kind === 'punct' && /^[.,!?;:)\-–—…]/.test(after.plain));
+  if (!afterIsEnd) return undefined;
+  const leads = before === undefined || (before.kind === 'punct' && /^[,\-–—(…]/.test(before.plain)) || (before.kind === 'word' && VOCATIVE_LEADS.has(before.word));
+  if (!leads) return undefined;
+  const word = token.word;
+  if (word === 'dear') {
+    // "Dear Rachel," / "Dear all," are salutations; "oh dear" and "dear me" are exclamations
+    const next = tokens[index + 1];
+    if (before?.word === 'oh' || next?.word === 'me') return undefined;
+    if (before === undefined && next && (next.capitalised || SALUTATION_FOLLOWERS.has(next.word))) return undefined;
+  }
+  if ((word === 'love' || word === 'luv') && before === undefined && (after?.plain === ',' || after?.plain === '-')) {
+    // "Love, Tom" signs a personal letter off
+    const rest = tokens.slice(end + 1).filter((t) => t.kind !== 'punct');
+    if (rest.length > 0 && rest.length <= 4) return undefined;
+  }
+  // "-love-", "*love*": the word is being emphasised, not used to address anyone
+  if (before && after && before.kind === 'punct' && before.plain === after.plain && /^[-*_~]$/.test(before.plain)) return undefined;
+  // "thank you" + "love" needs the "thank": plain "you love" is a sentence about liking
+  if (before?.word === 'you' && tokens[index - 2]?.word !== 'thank' && tokens[index - 2]?.word !== 'see') return undefined;
+  // "no love lost", "come on" + noun and other leads only count right before the term
+  if (before?.word === 'on' && tokens[index - 2]?.word !== 'come') return undefined;
+  if (before?.word === 'down' && tokens[index - 2]?.word !== 'calm') return undefined;
+  return { weight, end };
+}
+
+/** A sentence in capitals, or with "!!!", addressed to the reader. */
+function shoutingWeight(tokens: readonly Token[], marks: readonly (Mark | undefined)[]): number {
+  if (!marks.includes('you')) return 0;
+  let letters = 0;
+  let capitals = 0;
+  let words = 0;
+  let exclamations = false;
+  for (const token of tokens) {
+    if (token.kind === 'punct') {
+      if (token.plain.startsWith('!!!') || token.plain.startsWith('???')) exclamations = true;
+      continue;
+    }
+    if (token.kind !== 'word') continue;
+    words += 1;
+    const original = token.plain.length;
+    letters += original;
+    if (token.upper) capitals += original;
+  }
+  if (words >= 3 && letters >= 12 && capitals / letters >= 0.9) return 0.6;
+  return exclamations ? 0.55 : 0;
+}
+
+/** Criticism of a person (not of work): the material of public undermining. */
+function criticismOf(
+  tokens: readonly Token[],
+  marks: readonly (Mark | undefined)[],
+  cues: readonly Cue[],
+  quotes: ReadonlyArray<readonly [number, number]>,
+  rate: () => number,
+  text: string,
+): Cue | undefined {
+  let best: Cue | undefined;
+  for (const cue of cues) {
+    if ((cue.category === 'personal-attack' || cue.category === 'profanity-at-person') && (!best || cue.score > best.score)) best = cue;
+  }
+  for (let i = 0; i < tokens.length; i += 1) {
+    const token = tokens[i] as Token;
+    const weight = token.kind === 'word' ? CRITICISM_WORDS.get(token.word) : undefined;
+    if (weight === undefined || isInside(quotes, token.start) || isNegated(tokens, i)) continue;
+    const target = insultTarget(tokens, marks, i, false, (word) => CRITICISM_WORDS.has(word) || isInsultWord(word));
+    if (target !== 'you' && target !== 'named' && target !== 'person') continue;
+    const score = clamp(weight * TARGET_FACTOR[target] + MODEL_INFLUENCE * (rate() - 0.5));
+    if (!best || score > best.score) best = { category: 'public-undermining', score, severity: 'high', label: 'criticism of a person', matched: text.slice(token.start, token.end), target };
+  }
+  return best;
+}

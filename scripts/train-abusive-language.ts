@@ -1,0 +1,426 @@
+/**
+ * `npm run train:abusive`: trains the abusive-language model shipped in
+ * filters/models/abusive-language.v1.json.
+ *
+ * Data (read in place from ../shared/data, never copied): OLID v1.0 training split (CC BY 4.0)
+ * and Davidson et al. hate/offensive tweets (MIT), plus this project's fixtures in
+ * fixtures/abusive-language/. ToxiCR is GPL and for measurement only: it is never read here.
+ * One tenth of the OLID training split is held out to report the dev ROC-AUC for these settings;
+ * the shipped weights are then refitted on all of it. The OLID test split is left for
+ * `npm run eval`.
+ *
+ * Options: --out FILE (default the shipped path), --epochs N, --l2 X, --learning-rate X, --davidson-weight X,
+ * --min-df N, --seed N, --no-write (train and report only).
+ */
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { featuresOf, MODEL_FORMAT, modelPath, sigmoid, type ModelFile, type ModelSource } from '../filters/lib/abuse-model.js';
+import { decodeVocabulary } from '../filters/lib/abuse-lexicon.js';
+import { tokenize } from '../filters/lib/abuse-text.js';
+import { parse as parseYaml } from 'yaml';
+import { configSchema } from '../src/config/schema.js';
+import { Directory } from '../src/directory.js';
+import { parseMessage } from '../src/message/parse.js';
+
+const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const SHARED_DATA = resolve(PROJECT_ROOT, '..', 'shared', 'data');
+export const FIXTURES = join(PROJECT_ROOT, 'fixtures', 'abusive-language');
+const MODEL_VERSION = '1.0.0';
+
+export interface LabelledText {
+  readonly text: string;
+  /** 1 = offensive / abusive / toxic */
+  readonly label: 0 | 1;
+  readonly id: string;
+}
+
+// ---- readers shared with scripts/eval/abusive-language.ts ---------------------------------------
+
+/** RFC 4180 CSV: quoted fields may hold commas, doubled quotes and line breaks. */
+export function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const ch = text[i];
+    if (quoted) {
+      if (ch === '"') {
+        if (text[i + 1] === '"') {
+          field += '"';
+          i += 1;
+        } else quoted = false;
+      } else field += ch;
+      continue;
+    }
+    if (ch === '"') quoted = true;
+    else if (ch === ',') {
+      row.push(field);
+      field = '';
+    } else if (ch === '\n' || ch === '\r') {
+      if (ch === '\r' && text[i + 1] === '\n') i += 1;
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = '';
+    } else field += ch;
+  }
+  if (field !== '' || row.length > 0) {
+    row.push(field);
+    rows.push(row);
+  }
+  return rows;
+}
+
+const ENTITIES: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
+
+/** Tweets as OLID masks them: mentions become @USER, links URL, HTML entities decoded, "RT" dropped. */
+export function cleanTweet(text: string): string {
+  return text
+    .replace(/&(#\d{1,7}|[a-z]{2,6});/gi, (whole, name: string) => {
+      if (name.startsWith('#')) {
+        const code = Number(name.slice(1));
+        return code > 0 && code < 0x110000 ? String.fromCodePoint(code) : ' ';
+      }
+      return ENTITIES[name.toLowerCase()] ?? whole;
+    })
+    .replace(/\bRT\b:?/g, ' ')
+    .replace(/https?:\/\/\S+/g, 'URL')
+    .replace(/@[A-Za-z0-9_]{1,30}/g, '@USER')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+export function readOlidTrain(): LabelledText[] {
+  const lines = readFileSync(join(SHARED_DATA, 'olid', 'olid-training-v1.0.tsv'), 'utf8').split('\n').slice(1);
+  const out: LabelledText[] = [];
+  for (const line of lines) {
+    const [id, tweet, label] = line.split('\t');
+    if (!id || tweet === undefined || (label !== 'OFF' && label !== 'NOT')) continue;
+    out.push({ id: `olid-${id}`, text: tweet, label: label === 'OFF' ? 1 : 0 });
+  }
+  return out;
+}
+
+export function readOlidTest(): LabelledText[] {
+  const labels = new Map<string, string>();
+  for (const row of parseCsv(readFileSync(join(SHARED_DATA, 'olid', 'labels-levela.csv'), 'utf8')).slice(1)) {
+    if (row[0]) labels.set(row[0], row[1] ?? '');
+  }
+  const out: LabelledText[] = [];
+  for (const line of readFileSync(join(SHARED_DATA, 'olid', 'testset-levela.tsv'), 'utf8').split('\n').slice(1)) {
+    const [id, tweet] = line.split('\t');
+    const label = id ? labels.get(id) : undefined;
+    if (!id || tweet === undefined || (label !== 'OFF' && label !== 'NOT')) continue;
+    out.push({ id: `olid-test-${id}`, text: tweet, label: label === 'OFF' ? 1 : 0 });
+  }
+  return out;
+}
+
+export function readDavidson(): LabelledText[] {
+  const rows = parseCsv(readFileSync(join(SHARED_DATA, 'davidson-hate-offensive', 'labeled_data.csv'), 'utf8'));
+  const header = rows[0] ?? [];
+  const classColumn = header.indexOf('class');
+  const tweetColumn = header.indexOf('tweet');
+  const out: LabelledText[] = [];
+  for (const row of rows.slice(1)) {
+    const cls = row[classColumn];
+    const tweet = row[tweetColumn];
+    if (tweet === undefined || (cls !== '0' && cls !== '1' && cls !== '2')) continue;
+    // 0 hate speech and 1 offensive are both language the filter should notice; 2 is neither
+    out.push({ id: `davidson-${row[0] ?? out.length}`, text: cleanTweet(tweet), label: cls === '2' ? 0 : 1 });
+  }
+  return out;
+}
+
+/** The project's fixtures: flags-*.eml abusive, passes-*.eml not; the sender's new text and subject. */
+export async function readFixtures(): Promise<LabelledText[]> {
+  // the schema alone, not src/config/load.ts: that loads the filter registry, and with it the model
+  // this script exists to build
+  const config = configSchema.parse(parseYaml(readFileSync(join(PROJECT_ROOT, 'policies', 'example-council.yaml'), 'utf8')));
+  const directory = new Directory(config);
+  const out: LabelledText[] = [];
+  for (const name of readdirSync(FIXTURES).filter((file) => file.endsWith('.eml')).sort()) {
+    const label = name.startsWith('flags-') ? 1 : name.startsWith('passes-') ? 0 : undefined;
+    if (label === undefined) continue;
+    const message = await parseMessage(readFileSync(join(FIXTURES, name)), { mailFrom: null, rcptTo: [] }, directory, { maxParseBytes: 1_000_000 });
+    const subject = /^(re|fw|fwd|aw)\s*:/i.test(message.subject) ? '' : message.subject;
+    out.push({ id: `fixture-${name}`, text: `${subject}\n${message.text.newText}`.trim(), label });
+  }
+  return out;
+}
+
+export function sha256Of(...paths: string[]): string {
+  const hash = createHash('sha256');
+  for (const path of paths) hash.update(readFileSync(path));
+  return hash.digest('hex');
+}
+
+/** Area under the ROC curve, ties counted half (the Mann-Whitney statistic). */
+export function rocAuc(scores: readonly number[], labels: readonly (0 | 1)[]): number {
+  const order = scores.map((score, index) => ({ score, label: labels[index] ?? 0 })).sort((a, b) => a.score - b.score);
+  let rankSumPositives = 0;
+  let positives = 0;
+  let i = 0;
+  while (i < order.length) {
+    let j = i;
+    while (j < order.length && (order[j] as { score: number }).score === (order[i] as { score: number }).score) j += 1;
+    const averageRank = (i + 1 + j) / 2;
+    for (let k = i; k < j; k += 1) {
+      if ((order[k] as { label: number }).label === 1) {
+        rankSumPositives += averageRank;
+        positives += 1;
+      }
+    }
+    i = j;
+  }
+  const negatives = order.length - positives;
+  if (positives === 0 || negatives === 0) return Number.NaN;
+  return (rankSumPositives - (positives * (positives + 1)) / 2) / (positives * negatives);
+}
+
+// ---- training -----------------------------------------------------------------------------------
+
+interface Parameters {
+  epochs: number;
+  l2: number;
+  learningRate: number;
+  davidsonWeight: number;
+  fixtureWeight: number;
+  minDocumentFrequency: number;
+  devFraction: number;
+  seed: number;
+  pruneBelow: number;
+}
+
+const DEFAULTS: Parameters = {
+  epochs: 5,
+  l2: 1e-5,
+  learningRate: 1,
+  davidsonWeight: 0.35,
+  fixtureWeight: 3,
+  minDocumentFrequency: 3,
+  devFraction: 0.1,
+  seed: 20260401,
+  pruneBelow: 0.02,
+};
+
+interface Example {
+  readonly indices: Int32Array;
+  readonly value: number;
+  readonly label: 0 | 1;
+  readonly weight: number;
+}
+
+/** mulberry32: a seeded generator, so a retrain on the same data gives the same model */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function isDev(id: string, fraction: number): boolean {
+  const digest = createHash('sha1').update(id).digest();
+  return (digest.readUInt32BE(0) / 4294967296) < fraction;
+}
+
+export function textFeatures(text: string): string[] {
+  return featuresOf(tokenize(text, decodeVocabulary()));
+}
+
+/**
+ * Logistic regression by averaged stochastic gradient descent (Polyak-Ruppert averaging, with the
+ * lazy-sum trick so sparse updates stay sparse) and an L2 penalty: the averaged weights generalise
+ * better than the last iterate, which matters on a noisy, mostly-tweets corpus.
+ */
+function train(examples: readonly Example[], dimension: number, parameters: Parameters): { weights: Float64Array; bias: number } {
+  const weights = new Float64Array(dimension);
+  const weighted = new Float64Array(dimension);
+  let bias = 0;
+  let biasWeighted = 0;
+  let step = 1;
+  const next = random(parameters.seed);
+  const order = examples.map((_, index) => index);
+  for (let epoch = 0; epoch < parameters.epochs; epoch += 1) {
+    for (let i = order.length - 1; i > 0; i -= 1) {
+      const j = Math.floor(next() * (i + 1));
+      [order[i], order[j]] = [order[j] as number, order[i] as number];
+    }
+    let loss = 0;
+    for (const index of order) {
+      const example = examples[index] as Example;
+      let z = bias;
+      for (const feature of example.indices) z += (weights[feature] as number) * example.value;
+      const p = sigmoid(z);
+      loss -= example.weight * (example.label === 1 ? Math.log(Math.max(p, 1e-12)) : Math.log(Math.max(1 - p, 1e-12)));
+      const error = (p - example.label) * example.weight;
+      const rate = parameters.learningRate / (1 + parameters.learningRate * parameters.l2 * step);
+      for (const feature of example.indices) {
+        const delta = -rate * (error * example.value + parameters.l2 * (weights[feature] as number));
+        weights[feature] = (weights[feature] as number) + delta;
+        weighted[feature] = (weighted[feature] as number) + step * delta;
+      }
+      const biasDelta = -rate * error;
+      bias += biasDelta;
+      biasWeighted += step * biasDelta;
+      step += 1;
+    }
+    process.stdout.write(`  epoch ${epoch + 1}/${parameters.epochs}: mean loss ${(loss / examples.length).toFixed(4)}\n`);
+  }
+  const averaged = weights.map((weight, feature) => weight - (weighted[feature] as number) / step);
+  return { weights: averaged, bias: bias - biasWeighted / step };
+}
+
+interface Trained {
+  readonly weights: Record<string, number>;
+  readonly kept: number;
+  readonly bias: number;
+}
+
+/** Builds the vocabulary from `corpus`, trains, and keeps the weights worth shipping. */
+function fit(corpus: ReadonlyArray<{ item: LabelledText; weight: number; features: string[] }>, parameters: Parameters): Trained & { seen: number; vocabulary: number } {
+  const documentFrequency = new Map<string, number>();
+  for (const { features } of corpus) for (const feature of features) documentFrequency.set(feature, (documentFrequency.get(feature) ?? 0) + 1);
+  const vocabulary = new Map<string, number>();
+  for (const [feature, count] of documentFrequency) if (count >= parameters.minDocumentFrequency) vocabulary.set(feature, vocabulary.size);
+  const examples: Example[] = corpus.map(({ item, weight, features }) => {
+    const indices = features.map((feature) => vocabulary.get(feature)).filter((value): value is number => value !== undefined);
+    return { indices: Int32Array.from(indices), value: features.length > 0 ? 1 / Math.sqrt(features.length) : 0, label: item.label, weight };
+  });
+  const { weights, bias } = train(examples, vocabulary.size, parameters);
+  const kept: Record<string, number> = {};
+  let keptCount = 0;
+  for (const [feature, index] of vocabulary) {
+    const weight = weights[index] as number;
+    if (Math.abs(weight) >= parameters.pruneBelow) {
+      kept[feature] = Math.round(weight * 1000) / 1000;
+      keptCount += 1;
+    }
+  }
+  return { weights: kept, kept: keptCount, bias, seen: documentFrequency.size, vocabulary: vocabulary.size };
+}
+
+function probabilityWith(trained: Trained, features: readonly string[]): number {
+  let sum = 0;
+  for (const feature of features) sum += trained.weights[feature] ?? 0;
+  return sigmoid(trained.bias + (features.length > 0 ? sum / Math.sqrt(features.length) : 0));
+}
+
+function parseArguments(argv: readonly string[]): { parameters: Parameters; out: string; write: boolean } {
+  const parameters = { ...DEFAULTS };
+  let out = modelPath();
+  let write = true;
+  for (let i = 0; i < argv.length; i += 1) {
+    const flag = argv[i];
+    const value = argv[i + 1];
+    const number = Number(value);
+    switch (flag) {
+      case '--out':
+        out = resolve(value ?? out);
+        i += 1;
+        break;
+      case '--epochs':
+        parameters.epochs = number;
+        i += 1;
+        break;
+      case '--learning-rate':
+        parameters.learningRate = number;
+        i += 1;
+        break;
+      case '--l2':
+        parameters.l2 = number;
+        i += 1;
+        break;
+      case '--davidson-weight':
+        parameters.davidsonWeight = number;
+        i += 1;
+        break;
+      case '--min-df':
+        parameters.minDocumentFrequency = number;
+        i += 1;
+        break;
+      case '--seed':
+        parameters.seed = number;
+        i += 1;
+        break;
+      case '--no-write':
+        write = false;
+        break;
+      default:
+        throw new Error(`unknown option ${flag}`);
+    }
+  }
+  return { parameters, out, write };
+}
+
+async function main(): Promise<void> {
+  const { parameters, out, write } = parseArguments(process.argv.slice(2));
+  const started = performance.now();
+  const olid = readOlidTrain();
+  const davidson = parameters.davidsonWeight > 0 ? readDavidson() : [];
+  const fixtures = await readFixtures();
+  const olidTrain = olid.filter((item) => !isDev(item.id, parameters.devFraction));
+  const olidDev = olid.filter((item) => isDev(item.id, parameters.devFraction));
+  const corpus: Array<{ item: LabelledText; weight: number }> = [
+    ...olidTrain.map((item) => ({ item, weight: 1 })),
+    ...davidson.map((item) => ({ item, weight: parameters.davidsonWeight })),
+    ...fixtures.map((item) => ({ item, weight: parameters.fixtureWeight })),
+  ];
+  process.stdout.write(`training on ${olidTrain.length} OLID + ${davidson.length} Davidson + ${fixtures.length} fixtures; ${olidDev.length} OLID held out to choose settings\n`);
+
+  const withFeatures = corpus.map(({ item, weight }) => ({ item, weight, features: textFeatures(item.text) }));
+  const held = fit(withFeatures, parameters);
+  const devAuc = rocAuc(
+    olidDev.map((item) => probabilityWith(held, textFeatures(item.text))),
+    olidDev.map((item) => item.label),
+  );
+  process.stdout.write(`  ${held.seen} features seen, ${held.vocabulary} kept (document frequency ≥ ${parameters.minDocumentFrequency}); OLID dev ROC-AUC ${devAuc.toFixed(4)}\n`);
+  // the shipped weights: the same settings, refitted with the held-out tenth put back
+  process.stdout.write(`refitting on all ${olid.length} OLID training tweets\n`);
+  const shipped = fit([...withFeatures, ...olidDev.map((item) => ({ item, weight: 1, features: textFeatures(item.text) }))], parameters);
+  const kept = shipped.weights;
+  const keptCount = shipped.kept;
+  const bias = shipped.bias;
+  process.stdout.write(`  ${keptCount} weights kept (|w| ≥ ${parameters.pruneBelow})\n`);
+
+  const olidPath = join(SHARED_DATA, 'olid', 'olid-training-v1.0.tsv');
+  const davidsonPath = join(SHARED_DATA, 'davidson-hate-offensive', 'labeled_data.csv');
+  const fixtureFiles = readdirSync(FIXTURES).filter((file) => file.endsWith('.eml')).sort().map((file) => join(FIXTURES, file));
+  const sources: ModelSource[] = [
+    { name: 'olid', path: relative(PROJECT_ROOT, olidPath), licence: 'CC BY 4.0', documents: olid.length, positives: olid.filter((i) => i.label === 1).length, sampleWeight: 1, sha256: sha256Of(olidPath) },
+    ...(davidson.length > 0
+      ? [{ name: 'davidson-hate-offensive', path: relative(PROJECT_ROOT, davidsonPath), licence: 'MIT', documents: davidson.length, positives: davidson.filter((i) => i.label === 1).length, sampleWeight: parameters.davidsonWeight, sha256: sha256Of(davidsonPath) }]
+      : []),
+    { name: 'fixtures', path: relative(PROJECT_ROOT, FIXTURES), licence: 'project', documents: fixtures.length, positives: fixtures.filter((i) => i.label === 1).length, sampleWeight: parameters.fixtureWeight, sha256: sha256Of(...fixtureFiles) },
+  ];
+  const model: ModelFile = {
+    format: MODEL_FORMAT,
+    version: MODEL_VERSION,
+    trainedAt: new Date().toISOString(),
+    trainingScript: 'scripts/train-abusive-language.ts',
+    sources,
+    parameters: {
+      ...parameters,
+      features: 'word unigrams, word bigrams, character 3-5-grams per word, lexicon classes; binary, L2-normalised',
+      optimiser: 'averaged SGD, logistic loss, L2',
+    },
+    metrics: { olidDevRocAuc: Math.round(devAuc * 10_000) / 10_000, olidDevDocuments: olidDev.length, weights: keptCount },
+    bias: Math.round(bias * 10_000) / 10_000,
+    weights: kept,
+  };
+  if (write) {
+    writeFileSync(out, `${JSON.stringify(model)}\n`);
+    process.stdout.write(`wrote ${relative(process.cwd(), out)} (${(JSON.stringify(model).length / 1024).toFixed(0)} KiB) in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await main();
+}
