@@ -18,7 +18,9 @@ interface Started {
 }
 
 async function startProcess(script: string, args: string[] = []): Promise<Started> {
-  const child = fork(join(here, script), args, { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // plain JavaScript runs without the TypeScript loader, as the gateway does when deployed
+  const execArgv = script.endsWith('.mjs') ? [] : ['--import', 'tsx'];
+  const child = fork(join(here, script), args, { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const port = await new Promise<number>((resolve, reject) => {
     child.once('message', (message: { port: number }) => resolve(message.port));
     child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
@@ -156,8 +158,8 @@ const fmt = (n: number, digits = 0): string => (Number.isFinite(n) ? n.toFixed(d
 
 export async function run(): Promise<void> {
   const sink = await startProcess('sink-process.ts');
-  const bare = await startProcess('relay-process.ts', ['bare', `127.0.0.1:${sink.port}`]);
-  const gateway = await startProcess('relay-process.ts', ['gateway', `127.0.0.1:${sink.port}`, '1']);
+  const bare = await startProcess('relay-process.mjs', ['bare', `127.0.0.1:${sink.port}`]);
+  const gateway = await startProcess('relay-process.mjs', ['gateway', `127.0.0.1:${sink.port}`, '1']);
   const targets: Array<[string, number]> = [
     ['direct to sink', sink.port],
     ['bare pass-through', bare.port],

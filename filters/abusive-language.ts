@@ -88,7 +88,9 @@ type CategorySettings = AbusiveLanguageOptions['categories'][Category];
 const COUNCIL_ROLES = new Set(['member', 'officer', 'monitoring-officer', 'council', 'enquiries-mailbox', 'press-mailbox', 'mailing-list']);
 const REPLY_PREFIX = /^\s*(re|fw|fwd|aw|sv|wg)\s*(\[\d+\])?\s*:/i;
 
-const model: AbuseModel = shippedModel();
+// read on first use (or by prepare() in the screening worker): code that only validates the
+// policy file imports this module and should not hold a 40 MB model
+const model = (): AbuseModel => shippedModel();
 const namesByDirectory = new WeakMap<Directory, PersonNames>();
 
 /** A piece of text screened as one: the subject, or one stretch of the sender's new text. */
@@ -110,12 +112,16 @@ export const abusiveLanguageFilter: Filter<AbusiveLanguageOptions> = {
   protocolRefs: ['3.8', '21.9.3', '10.2.1'],
   rules: CATEGORIES.map((category) => ({ code: CATEGORY_INFO[category].rule, description: CATEGORY_INFO[category].description, severity: CATEGORY_INFO[category].severity })),
   optionsSchema: abusiveLanguageOptions,
+  prepare() {
+    // a missing or broken model stops the worker at start, not on the first message
+    model();
+  },
   screen(message: ScreenedMessage, context: FilterContext<AbusiveLanguageOptions>): Finding[] {
     // the loader fills every default; a context built by hand gets them here
     const options: AbusiveLanguageOptions = { ...DEFAULT_OPTIONS, ...context.options };
     const sender = message.sender ?? message.from[0];
     if (options.senders === 'council' && !sender?.roles.some((role) => COUNCIL_ROLES.has(role))) return [];
-    const settings: DetectorSettings = { names: namesFor(context.directory, message), model, modelOnlyThreshold: options.modelOnlyThreshold };
+    const settings: DetectorSettings = { names: namesFor(context.directory, message), model: model(), modelOnlyThreshold: options.modelOnlyThreshold };
     const audience = publicAudience(message, context.directory, options.publicAudienceMembers);
     const hits = new Map<Category, Hit[]>();
     for (const segment of segmentsOf(message, options.screenSubject, options.maxScreenedChars)) {
@@ -186,7 +192,7 @@ function findingOf(category: Category, hits: readonly Hit[], maxEvidence: number
   const quoted = cue.matched.length > 120 ? `${cue.matched.slice(0, 117)}...` : cue.matched;
   const more = hits.length > 1 ? ` (${hits.length} sentences)` : '';
   const where = category === 'public-undermining' && audience && !cue.label.includes(audience) ? ` ${audience}` : '';
-  const modelNote = cue.label.includes('trained model') ? ` (model ${model.version}, ${cue.score.toFixed(2)})` : '';
+  const modelNote = cue.label.includes('trained model') ? ` (model ${model().version}, ${cue.score.toFixed(2)})` : '';
   return {
     filter: ID,
     rule: info.rule,
@@ -253,7 +259,7 @@ export function publicAudience(message: ScreenedMessage, directory: Directory, m
  * corpora: `flagged` when any enabled category reaches its threshold, `score` for ranking.
  */
 export function scoreText(text: string, options: AbusiveLanguageOptions = DEFAULT_OPTIONS, names: PersonNames = namesOf([])): { flagged: Category[]; score: number } {
-  const settings: DetectorSettings = { names, model, modelOnlyThreshold: options.modelOnlyThreshold, rateEverySentence: true };
+  const settings: DetectorSettings = { names, model: model(), modelOnlyThreshold: options.modelOnlyThreshold, rateEverySentence: true };
   const flagged = new Set<Category>();
   const threshold = (category: Category): number => (options.categories[category].enabled ? options.categories[category].threshold : 2);
   const screened = text.slice(0, options.maxScreenedChars);
@@ -261,6 +267,6 @@ export function scoreText(text: string, options: AbusiveLanguageOptions = DEFAUL
   for (const sentence of analyses) {
     for (const cue of sentence.cues) if (cue.score >= threshold(cue.category)) flagged.add(cue.category);
   }
-  const whole = model.probability(tokenize(screened, decodeVocabulary()));
+  const whole = model().probability(tokenize(screened, decodeVocabulary()));
   return { flagged: [...flagged], score: textScore(analyses, whole, threshold) };
 }

@@ -3,6 +3,7 @@ import type { Directory } from '../src/directory.js';
 import type { Evidence, Filter, Finding, RuleDeclaration, Severity } from '../src/finding.js';
 import type { ScreenedMessage } from '../src/message/model.js';
 import { findCommitments, type Commitment, type CommitmentKind } from './lib/commitment.js';
+import { preparePartOfSpeech } from './lib/part-of-speech.js';
 import { findPeople, politicalNames, type PoliticalNames } from './lib/political-names.js';
 import { insideAny } from './lib/quotations.js';
 import { compilePatterns, containsPattern } from './lib/token-pattern.js';
@@ -142,6 +143,7 @@ export const obligation: Filter<ObligationOptions> = {
   protocolRefs: ['8.1', '10.1.3', '21.12.2'],
   rules: Object.values(RULES).map(({ code, description, severity }) => ({ code, description, severity })),
   optionsSchema,
+  prepare: preparePartOfSpeech,
   screen(message, context) {
     if (message.automated) return [];
     const names = politicalNames(context.config);

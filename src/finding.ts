@@ -70,6 +70,12 @@ export interface Filter<Options extends object = Record<string, unknown>> {
    */
   readonly optionsSchema?: ZodObject<ZodRawShape>;
   screen(message: ScreenedMessage, context: FilterContext<Options>): readonly Finding[] | Promise<readonly Finding[]>;
+  /**
+   * Loads what screening needs (models, lexicons). Called once where messages are screened (the
+   * screening worker), so importing a filter stays cheap for code that only reads its options
+   * schema, and a broken deployment fails at start rather than on the first message.
+   */
+  prepare?(): void;
 }
 
 /** The pseudo-filter id under which screening failures are reported. */

@@ -32,6 +32,13 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
   const { logger } = options;
   const redis = await openRedis(config, logger);
   const screener = new Screener(config, logger);
+  try {
+    await screener.ready();
+  } catch (error) {
+    await screener.close();
+    await redis.close();
+    throw error;
+  }
   const nextHop = new NextHopClient({
     address: config.relay.nextHop,
     hostname: config.relay.hostname ?? osHostname(),

@@ -1,13 +1,25 @@
-// the Brill tagger is imported from its own module: the package index also loads natural's storage
-// back-ends, whose dotenv dependency prints to stdout on import and would corrupt `screen --json`
-import { BrillPOSTagger, Lexicon, RuleSet } from 'natural/lib/natural/brill_pos_tagger/index.js';
+import { createRequire } from 'node:module';
+import type { BrillPOSTagger } from 'natural/lib/natural/brill_pos_tagger/index.js';
+
+// the Brill tagger is loaded from its own module: the package index also loads natural's storage
+// back-ends, whose dotenv dependency prints to stdout on import and would corrupt `screen --json`.
+// It is loaded on first use (its lexicon takes ~45 MB), so only the screening worker holds it.
+type TaggerModule = typeof import('natural/lib/natural/brill_pos_tagger/index.js');
+const require = createRequire(import.meta.url);
 
 let tagger: BrillPOSTagger | undefined;
 
 function instance(): BrillPOSTagger {
-  // built on first use: most mail never reaches a sentence that needs tagging
-  tagger ??= new BrillPOSTagger(new Lexicon('EN', 'NN', 'NNP'), new RuleSet('EN'));
+  if (!tagger) {
+    const { BrillPOSTagger: Tagger, Lexicon, RuleSet } = require('natural/lib/natural/brill_pos_tagger/index.js') as TaggerModule;
+    tagger = new Tagger(new Lexicon('EN', 'NN', 'NNP'), new RuleSet('EN'));
+  }
   return tagger;
+}
+
+/** Builds the tagger now rather than on the first sentence that needs it. */
+export function preparePartOfSpeech(): void {
+  instance();
 }
 
 /**

@@ -97,8 +97,11 @@ export async function parseMessage(
 
 /** attachment bytes kept for text extraction at most; larger ones are drained unread */
 const MAX_KEPT_ATTACHMENT_BYTES = 10 * 1024 * 1024;
-/** types whose bytes no filter reads: drained without buffering */
-const UNREAD_TYPES = /^(image|audio|video|font|model)\//;
+/** types a filter reads the text of (letters, nested messages) */
+const READ_TYPES = /^(text\/|message\/rfc822$|application\/(pdf|x-pdf|vnd\.openxmlformats-officedocument\.wordprocessingml\.document)$)/;
+/** labels that say nothing about the content: kept only when the name or first bytes show a document */
+const GENERIC_TYPES = /^(application\/(octet-stream|binary|zip|x-zip-compressed))?$/;
+const DOCUMENT_NAME = /\.(pdf|docx)$/i;
 
 /**
  * mailparser's stream parser, keeping the bytes only of attachments a filter can read (text,
@@ -145,11 +148,16 @@ function readMail(raw: Buffer, maxHtmlChars: number): Promise<ParsedMail> {
 
 function collectAttachment(stream: AttachmentStream): Promise<ParsedAttachment> {
   const type = (stream.contentType || '').toLowerCase();
-  const keep = !UNREAD_TYPES.test(type);
+  const generic = GENERIC_TYPES.test(type);
+  // a mislabelled document is recognised by its name or its first bytes (%PDF-, or PK for .docx)
+  let keep = READ_TYPES.test(type) || (generic && DOCUMENT_NAME.test(stream.filename ?? ''));
+  let first = true;
   const chunks: Buffer[] = [];
   let size = 0;
   return new Promise((resolve, reject) => {
     stream.content.on('data', (chunk: Buffer) => {
+      if (first && generic && !keep) keep = chunk.subarray(0, 5).toString('latin1') === '%PDF-';
+      first = false;
       size += chunk.length;
       if (keep && size <= MAX_KEPT_ATTACHMENT_BYTES) chunks.push(chunk);
     });

@@ -5,6 +5,7 @@ import { Directory } from '../directory.js';
 import type { Logger } from '../log.js';
 import type { Envelope } from '../message/parse.js';
 import { screen, screeningError, type ScreeningResult } from '../pipeline.js';
+import { GatewayError } from '../errors.js';
 import { decide } from '../policy.js';
 
 export interface ScreeningJob {
@@ -14,7 +15,13 @@ export interface ScreeningJob {
   readonly receivedAt: string;
 }
 
-export type ScreeningReply = { readonly id: number; readonly result: ScreeningResult } | { readonly id: number; readonly error: string };
+export type ScreeningReply =
+  | { readonly id: number; readonly result: ScreeningResult }
+  | { readonly id: number; readonly error: string }
+  | { readonly ready: true };
+
+/** wait before starting a worker again after one failed while starting, milliseconds */
+const RESPAWN_DELAY_MS = 1_000;
 
 interface Pending {
   readonly job: ScreeningJob;
@@ -24,6 +31,7 @@ interface Pending {
 
 interface Slot {
   worker: Worker;
+  ready: boolean;
   current?: Pending;
 }
 
@@ -38,14 +46,34 @@ export class Screener {
   private readonly inline?: { config: Config; directory: Directory };
   private nextId = 1;
   private closed = false;
+  private readonly started: Promise<void>;
+  private settleStart?: { resolve: () => void; reject: (error: Error) => void };
 
   constructor(
     private readonly config: Config,
     private readonly logger: Logger,
   ) {
     const { workers } = config.relay.screening;
-    if (workers === 0) this.inline = { config, directory: new Directory(config) };
-    for (let i = 0; i < workers; i += 1) this.slots.push({ worker: this.spawn() });
+    this.started = new Promise<void>((resolve, reject) => {
+      this.settleStart = { resolve, reject };
+    });
+    // a caller that never awaits ready() must not see an unhandled rejection
+    this.started.catch(() => undefined);
+    if (workers === 0) {
+      this.inline = { config, directory: new Directory(config) };
+      try {
+        for (const filter of filters) if (config.filters[filter.id]?.enabled) filter.prepare?.();
+        this.settleStart?.resolve();
+      } catch (error) {
+        this.settleStart?.reject(error instanceof Error ? error : new Error(String(error)));
+      }
+    }
+    for (let i = 0; i < workers; i += 1) this.slots.push({ worker: this.spawn(), ready: false });
+  }
+
+  /** Resolves once every worker has loaded its filters; rejects if one could not (e.g. a missing model). */
+  ready(): Promise<void> {
+    return this.started;
   }
 
   async screen(raw: Buffer, envelope: Envelope, receivedAt: Date): Promise<ScreeningResult> {
@@ -73,15 +101,16 @@ export class Screener {
     worker.on('message', (reply: ScreeningReply) => this.onReply(worker, reply));
     worker.on('error', (error) => {
       this.logger.error({ err: error.message }, 'screening worker failed');
-      this.replace(worker, `screening worker failed: ${error.message}`);
+      const slot = this.slots.find((candidate) => candidate.worker === worker);
+      if (slot && !slot.ready) this.settleStart?.reject(new GatewayError('SCREENING_UNAVAILABLE', `screening worker could not start: ${error.message}`));
+      this.replace(worker, `screening worker failed: ${error.message}`, slot?.ready === false);
     });
-    worker.unref();
     return worker;
   }
 
   private dispatch(): void {
     for (const slot of this.slots) {
-      if (slot.current) continue;
+      if (slot.current || !slot.ready) continue;
       const pending = this.queue.shift();
       if (!pending) return;
       slot.current = pending;
@@ -95,6 +124,14 @@ export class Screener {
 
   private onReply(worker: Worker, reply: ScreeningReply): void {
     const slot = this.slots.find((candidate) => candidate.worker === worker);
+    if ('ready' in reply) {
+      if (slot) slot.ready = true;
+      // held the process open while starting; from now on the relay's sockets do
+      worker.unref();
+      if (this.slots.every((candidate) => candidate.ready)) this.settleStart?.resolve();
+      this.dispatch();
+      return;
+    }
     const pending = slot?.current;
     if (!slot || !pending || pending.job.id !== reply.id) return;
     clearTimeout(pending.timer);
@@ -105,7 +142,7 @@ export class Screener {
   }
 
   /** Terminates a stuck or broken worker, answers its message as unscreened, starts a new one. */
-  private replace(worker: Worker, reason: string): void {
+  private replace(worker: Worker, reason: string, failedToStart = false): void {
     const slot = this.slots.find((candidate) => candidate.worker === worker);
     if (!slot) return;
     const pending = slot.current;
@@ -115,9 +152,18 @@ export class Screener {
       pending.resolve(this.failed(pending.job, reason));
     }
     void worker.terminate();
-    if (!this.closed) {
+    slot.ready = false;
+    if (this.closed) return;
+    const respawn = (): void => {
+      if (this.closed) return;
       slot.worker = this.spawn();
-      this.dispatch();
+    };
+    // a worker that cannot even start would fail again at once: retry slowly, not in a tight loop
+    if (failedToStart) setTimeout(respawn, RESPAWN_DELAY_MS).unref();
+    else respawn();
+    // with no worker able to start, waiting messages are answered unscreened rather than held up
+    if (failedToStart && !this.slots.some((candidate) => candidate.ready)) {
+      for (const waiting of this.queue.splice(0)) waiting.resolve(this.failed(waiting.job, reason));
     }
   }
 

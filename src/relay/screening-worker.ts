@@ -9,6 +9,8 @@ import type { ScreeningJob, ScreeningReply } from './screener.js';
 // can be stopped by terminating this thread
 const config = workerData as Config;
 const environment = { config, directory: new Directory(config), filters };
+for (const filter of filters) if (config.filters[filter.id]?.enabled) filter.prepare?.();
+parentPort?.postMessage({ ready: true });
 
 parentPort?.on('message', (job: ScreeningJob) => {
   screen({ raw: Buffer.from(job.raw.buffer, job.raw.byteOffset, job.raw.byteLength), envelope: job.envelope, receivedAt: new Date(job.receivedAt) }, environment)
