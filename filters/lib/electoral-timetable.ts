@@ -1,5 +1,5 @@
-import Holidays from 'date-holidays';
 import type { Config } from '../../src/config/schema.js';
+import { bankHolidaysOf, HOLIDAY_STATE, zonedInstant, type HolidayState } from '../../src/sla/calendar.js';
 
 /**
  * The pre-election period of each election in the policy: from publication of the notice of
@@ -26,30 +26,11 @@ export type PeriodEnd = 'close-of-poll' | 'day-after-poll';
 
 /** working days between publication of the notice of election and polling day */
 export const NOTICE_OF_ELECTION_WORKING_DAYS = 25;
-/** polls close at 22:00 (RPA 1983 Sch 1 r.1; local rules alike) */
-const CLOSE_OF_POLL = '22:00';
+/** polls close at 22:00 (RPA 1983 Sch 1 r.1; local rules alike), as milliseconds into the day */
+const CLOSE_OF_POLL_MS = 22 * 3_600_000;
 
-type Nation = 'ENG' | 'WLS' | 'SCT' | 'NIR';
-
-const NATION_OF: Record<Config['council']['bankHolidays'], Nation> = {
-  'england-and-wales': 'ENG',
-  scotland: 'SCT',
-  'northern-ireland': 'NIR',
-};
-
-const holidayCache = new Map<string, ReadonlySet<string>>();
-
-/** Bank and public holidays of one nation in one year, as YYYY-MM-DD. Never bare GB: its summer holiday is per nation. */
-export function bankHolidays(nation: Nation, year: number): ReadonlySet<string> {
-  const key = `${nation}-${year}`;
-  let days = holidayCache.get(key);
-  if (!days) {
-    const calendar = new Holidays('GB', nation, { types: ['public', 'bank'] });
-    days = new Set(calendar.getHolidays(year).map((holiday) => holiday.date.slice(0, 10)));
-    holidayCache.set(key, days);
-  }
-  return days;
-}
+type Nation = HolidayState;
+const NATION_OF = HOLIDAY_STATE;
 
 /** Whether a calendar day is a dies non for election timetables. */
 export function isDiesNon(date: string, nation: Nation, extraHolidays: readonly string[] = []): boolean {
@@ -59,7 +40,7 @@ export function isDiesNon(date: string, nation: Nation, extraHolidays: readonly 
   const monthDay = date.slice(5);
   if (monthDay === '12-24' || monthDay === '12-25') return true;
   if (date === goodFriday(day.getUTCFullYear())) return true;
-  return bankHolidays(nation, day.getUTCFullYear()).has(date) || extraHolidays.includes(date);
+  return bankHolidaysOf(nation, day.getUTCFullYear()).has(date) || extraHolidays.includes(date);
 }
 
 /** The latest day the notice of election may be published: the 25th working day before the poll. */
@@ -83,13 +64,13 @@ export function preElectionPeriods(config: Config, periodEnd: PeriodEnd = 'close
   const zone = config.council.timezone;
   const periods = config.elections.map((election): PreElectionPeriod => {
     const startDate = election.periodStart ?? latestNoticeOfElection(election.pollingDay, nation, config.council.extraHolidays);
-    const end = periodEnd === 'close-of-poll' ? zonedInstant(election.pollingDay, CLOSE_OF_POLL, zone) : zonedInstant(addDays(election.pollingDay, 2), '00:00', zone);
+    const end = periodEnd === 'close-of-poll' ? zonedInstant(election.pollingDay, CLOSE_OF_POLL_MS, zone) : zonedInstant(addDays(election.pollingDay, 2), 0, zone);
     return {
       election: election.name,
       pollingDay: election.pollingDay,
       startDate,
       startSource: election.periodStart ? 'policy' : 'computed',
-      start: zonedInstant(startDate, '00:00', zone),
+      start: zonedInstant(startDate, 0, zone),
       end,
     };
   });
@@ -101,30 +82,6 @@ export function preElectionPeriods(config: Config, periodEnd: PeriodEnd = 'close
 export function activePeriod(config: Config, now: Date, periodEnd: PeriodEnd = 'close-of-poll'): PreElectionPeriod | undefined {
   const time = now.getTime();
   return preElectionPeriods(config, periodEnd).find((period) => time >= period.start.getTime() && time < period.end.getTime());
-}
-
-/** The instant a wall-clock time on a date has in a time zone (handles BST/GMT). */
-export function zonedInstant(date: string, time: string, timeZone: string): Date {
-  const guess = new Date(`${date}T${time}:00Z`);
-  // the zone's offset at the guess, then again at the corrected instant (right across a change)
-  const first = new Date(guess.getTime() - offsetMinutes(guess, timeZone) * 60_000);
-  return new Date(guess.getTime() - offsetMinutes(first, timeZone) * 60_000);
-}
-
-function offsetMinutes(instant: Date, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-GB', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(instant);
-  const value = (type: Intl.DateTimeFormatPartTypes): number => Number(parts.find((part) => part.type === type)?.value ?? 0);
-  const asUtc = Date.UTC(value('year'), value('month') - 1, value('day'), value('hour'), value('minute'), value('second'));
-  return Math.round((asUtc - instant.getTime()) / 60_000);
 }
 
 function addDays(date: string, days: number): string {

@@ -15,22 +15,14 @@ import { HoldNotices } from './notices.js';
 import { htmlFrame, itemPage, listPage, loginPage, messagePage, signInRequiredPage, type FilterInfo, type Flash, type ListFilters, type PageContext } from './pages.js';
 import { sanitiseMessageHtml } from './sanitise.js';
 import { isReviewId, REVIEW_DECISIONS, REVIEW_STATUSES, type AuditEntry, type ListedItem, type ListQuery, type ReviewDecision, type ReviewRecord, type ReviewStatus, type ReviewStore } from './store.js';
+import type { EnquirySummary } from '../sla/service.js';
 
-/** One member enquiry as the review API lists it (all strings; dates ISO-8601). */
-export interface EnquirySummary {
-  readonly id: string;
-  readonly member: string;
-  readonly officer: string;
-  readonly subject: string;
-  readonly receivedAt: string;
-  readonly acknowledgeBy: string;
-  readonly respondBy: string;
-  readonly status: string;
-}
+/** One member enquiry as `/api/enquiries` lists it: the contract's fields of the enquiry service's summary. */
+export type EnquiryListItem = Pick<EnquirySummary, 'id' | 'member' | 'officer' | 'subject' | 'receivedAt' | 'acknowledgeBy' | 'respondBy' | 'status'>;
 
 /** Where `/api/enquiries` gets its data: the enquiry service. */
 export interface EnquiryProvider {
-  list(): Promise<EnquirySummary[]>;
+  list(): Promise<EnquiryListItem[]>;
 }
 
 /** The part of the next-hop client a release needs. */

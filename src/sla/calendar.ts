@@ -7,11 +7,57 @@ import type { Duration } from './duration.js';
 export type Nation = Config['council']['bankHolidays'];
 
 /** The date-holidays state for each nation; bare `GB` lacks the Summer bank holiday. */
-const HOLIDAY_STATE: Readonly<Record<Nation, string>> = {
+/** date-holidays' region codes: never bare GB, whose summer bank holiday is defined per nation */
+export type HolidayState = 'ENG' | 'WLS' | 'SCT' | 'NIR';
+
+export const HOLIDAY_STATE: Readonly<Record<Nation, HolidayState>> = {
   'england-and-wales': 'ENG',
   scotland: 'SCT',
   'northern-ireland': 'NIR',
 };
+
+const holidaysByStateYear = new Map<string, ReadonlyMap<string, string>>();
+
+/** Public and bank holidays of one nation in one year: YYYY-MM-DD to the holiday's name. */
+export function bankHolidaysOf(state: HolidayState, year: number): ReadonlyMap<string, string> {
+  const key = `${state}-${year}`;
+  let byDate = holidaysByStateYear.get(key);
+  if (!byDate) {
+    const found = new Map<string, string>();
+    for (const holiday of new Holidays('GB', state, { types: ['public', 'bank'] }).getHolidays(year)) {
+      // the type filter already drops observances; checked again so a data change cannot add them
+      if (holiday.type !== 'public' && holiday.type !== 'bank') continue;
+      found.set(holiday.date.slice(0, 10), holiday.name);
+    }
+    byDate = found;
+    holidaysByStateYear.set(key, byDate);
+  }
+  return byDate;
+}
+
+/** The instant a local wall-clock time (a date and milliseconds into it) occurs in a time zone. */
+export function zonedInstant(date: string, msOfDay: number, timeZone: string): Date {
+  const [year, month, day] = date.split('-').map(Number) as [number, number, number];
+  const wallClockAsUtc = Date.UTC(year, month - 1, day) + msOfDay;
+  // the zone's offset at the guess, then again at the corrected instant: right on either side of a DST change
+  const firstGuess = wallClockAsUtc - zoneOffsetAt(wallClockAsUtc, timeZone);
+  return new Date(wallClockAsUtc - zoneOffsetAt(firstGuess, timeZone));
+}
+
+const offsetFormatters = new Map<string, Intl.DateTimeFormat>();
+
+/** A zone's offset from UTC at an instant, milliseconds (BST: +3 600 000). */
+function zoneOffsetAt(epochMs: number, timeZone: string): number {
+  let formatter = offsetFormatters.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-GB', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    offsetFormatters.set(timeZone, formatter);
+  }
+  const parts: Record<string, string> = {};
+  for (const part of formatter.formatToParts(new Date(epochMs))) parts[part.type] = part.value;
+  const wallClockAsUtc = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second));
+  return wallClockAsUtc - Math.floor(epochMs / 1000) * 1000;
+}
 
 /** The calendar a council counts its deadlines in. */
 export interface CalendarPolicy {
@@ -47,8 +93,6 @@ const MAX_DAYS_SEARCHED = 3_660;
  * days" ends at close of business on the Nth working day after it.
  */
 export class WorkingCalendar {
-  private readonly holidays: Holidays;
-  private readonly holidaysByYear = new Map<number, ReadonlyMap<string, string>>();
   private readonly closureDays: ReadonlySet<string>;
   private readonly extraHolidays: ReadonlySet<string>;
   private readonly startMs: number;
@@ -56,7 +100,6 @@ export class WorkingCalendar {
   private readonly formatter: Intl.DateTimeFormat;
 
   constructor(readonly policy: CalendarPolicy) {
-    this.holidays = new Holidays('GB', HOLIDAY_STATE[policy.nation], { types: ['public', 'bank'] });
     this.closureDays = new Set(policy.closureDays);
     this.extraHolidays = new Set(policy.extraHolidays);
     this.startMs = clockToMs(policy.workingHours.start);
@@ -101,7 +144,7 @@ export class WorkingCalendar {
     const weekday = weekdayOf(date);
     if (weekday === 0) return 'Sunday';
     if (weekday === 6) return 'Saturday';
-    const holiday = this.holidaysOf(Number(date.slice(0, 4))).get(date);
+    const holiday = bankHolidaysOf(HOLIDAY_STATE[this.policy.nation], Number(date.slice(0, 4))).get(date);
     if (holiday) return holiday;
     if (this.extraHolidays.has(date)) return 'extra holiday';
     if (this.closureDays.has(date)) return 'closure day';
@@ -243,12 +286,7 @@ export class WorkingCalendar {
 
   /** The instant a local wall-clock time occurs in the council's zone. */
   instantOf(date: string, msOfDay: number): Date {
-    const [year, month, day] = date.split('-').map(Number) as [number, number, number];
-    const wallClockAsUtc = Date.UTC(year, month - 1, day) + msOfDay;
-    // the zone's offset at the guess, then again at the corrected instant: right on either side of a DST change
-    const firstGuess = wallClockAsUtc - this.offsetAt(wallClockAsUtc);
-    const offset = this.offsetAt(firstGuess);
-    return new Date(wallClockAsUtc - offset);
+    return zonedInstant(date, msOfDay, this.policy.timezone);
   }
 
   private localTime(instant: Date): LocalTime {
@@ -257,29 +295,6 @@ export class WorkingCalendar {
     const date = `${parts.year}-${parts.month}-${parts.day}`;
     const msOfDay = ((Number(parts.hour) * 60 + Number(parts.minute)) * 60 + Number(parts.second)) * 1000 + instant.getUTCMilliseconds();
     return { date, msOfDay };
-  }
-
-  /** The zone's offset from UTC at an instant, milliseconds (BST: +3 600 000). */
-  private offsetAt(epochMs: number): number {
-    const local = this.localTime(new Date(epochMs));
-    const [year, month, day] = local.date.split('-').map(Number) as [number, number, number];
-    const wallClockAsUtc = Date.UTC(year, month - 1, day) + local.msOfDay;
-    return wallClockAsUtc - epochMs;
-  }
-
-  private holidaysOf(year: number): ReadonlyMap<string, string> {
-    let byDate = this.holidaysByYear.get(year);
-    if (!byDate) {
-      const found = new Map<string, string>();
-      for (const holiday of this.holidays.getHolidays(year)) {
-        // the constructor filter already drops observances; checked again so a data change cannot add them
-        if (holiday.type !== 'public' && holiday.type !== 'bank') continue;
-        found.set(holiday.date.slice(0, 10), holiday.name);
-      }
-      byDate = found;
-      this.holidaysByYear.set(year, byDate);
-    }
-    return byDate;
   }
 }
 
