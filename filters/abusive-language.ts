@@ -75,6 +75,23 @@ export const abusiveLanguageOptions = z.object({
     .default(3)
     .describe('a message to at least this many members, to the all-members list or to a media address is public: criticism of a person in it is public undermining'),
   maxEvidence: z.number().int().min(1).max(50).default(5).describe('sentences quoted as evidence per finding'),
+  undirectedRecipients: z
+    .enum(['council', 'anyone'])
+    .default('council')
+    .describe(
+      "swearing aimed at no one (profanity) and insults about people no one can identify ('some idiot', 'those bastards') are reported only in mail " +
+        "to a member, officer or council address ('council'; the protocol governs dealings between members and officers), or in any mail ('anyone'). " +
+        'Swearing or insults aimed at the reader or a person are reported whoever the mail is to',
+    ),
+  unaimedInsultThreshold: z
+    .number()
+    .min(0)
+    .max(1)
+    .default(0.65)
+    .describe(
+      "an insult about people no one can identify ('some idiot got infected', 'those bastards') is a personal attack only from this score, " +
+        'as well as the personal-attack threshold: such remarks are aimed at no one the protocol protects unless the trained model is also fairly sure',
+    ),
 });
 
 export type AbusiveLanguageOptions = z.infer<typeof abusiveLanguageOptions>;
@@ -123,6 +140,7 @@ export const abusiveLanguageFilter: Filter<AbusiveLanguageOptions> = {
     if (options.senders === 'council' && !sender?.roles.some((role) => COUNCIL_ROLES.has(role))) return [];
     const settings: DetectorSettings = { names: namesFor(context.directory, message), model: model(), modelOnlyThreshold: options.modelOnlyThreshold };
     const audience = publicAudience(message, context.directory, options.publicAudienceMembers);
+    const undirectedCounts = options.undirectedRecipients === 'anyone' || [...message.recipients, ...message.to, ...message.cc].some((party) => party.roles.some((role) => COUNCIL_ROLES.has(role)));
     const hits = new Map<Category, Hit[]>();
     for (const segment of segmentsOf(message, options.screenSubject, options.maxScreenedChars)) {
       for (const sentence of analyseText(segment.text, settings)) {
@@ -132,7 +150,9 @@ export const abusiveLanguageFilter: Filter<AbusiveLanguageOptions> = {
           start: segment.base + sentence.start,
           end: segment.base + sentence.end,
         };
-        for (const cue of cuesToReport(sentence, audience)) {
+        // set aside before choosing each category's best cue, so an unaimed insult cannot hide an aimed one
+        const counted = sentence.cues.filter((cue) => !(isUnaimedInsult(cue) && cue.score < options.unaimedInsultThreshold) && (undirectedCounts || !isUndirected(cue)));
+        for (const cue of cuesToReport({ ...sentence, cues: counted }, audience)) {
           const setting: CategorySettings = options.categories[cue.category];
           if (!setting.enabled || cue.score < setting.threshold) continue;
           const list = hits.get(cue.category) ?? [];
@@ -151,6 +171,16 @@ export const abusiveLanguageFilter: Filter<AbusiveLanguageOptions> = {
     return findings;
   },
 };
+
+/** an insult about someone no one can identify: "some idiot", "those bastards", "morons" */
+function isUnaimedInsult(cue: Cue): boolean {
+  return cue.category === 'personal-attack' && (cue.target === 'implicit' || cue.target === 'plural');
+}
+
+/** language aimed at no one the message is to or about: undirected swearing, unaimed insults */
+function isUndirected(cue: Cue): boolean {
+  return cue.category === 'profanity' || isUnaimedInsult(cue);
+}
 
 /** The sentence's cues, one per category, plus public undermining when the audience is public. */
 function cuesToReport(sentence: SentenceAnalysis, audience: string | undefined): Cue[] {
@@ -256,14 +286,19 @@ export function publicAudience(message: ScreenedMessage, directory: Directory, m
 
 /**
  * Scores a plain piece of text the way the filter would, for measuring the detector on labelled
- * corpora: `flagged` when any enabled category reaches its threshold, `score` for ranking.
+ * corpora: `flagged` when any enabled category reaches its threshold, `score` for ranking. The
+ * text is treated as mail between council colleagues, so `undirectedRecipients` does not apply.
  */
 export function scoreText(text: string, options: AbusiveLanguageOptions = DEFAULT_OPTIONS, names: PersonNames = namesOf([])): { flagged: Category[]; score: number } {
   const settings: DetectorSettings = { names, model: model(), modelOnlyThreshold: options.modelOnlyThreshold, rateEverySentence: true };
   const flagged = new Set<Category>();
   const threshold = (category: Category): number => (options.categories[category].enabled ? options.categories[category].threshold : 2);
   const screened = text.slice(0, options.maxScreenedChars);
-  const analyses = analyseText(screened, settings);
+  const analyses = analyseText(screened, settings).map((sentence) => ({
+    ...sentence,
+    // below its own threshold an unaimed insult still ranks the text, as a cue that is not reported
+    cues: sentence.cues.map((cue) => (isUnaimedInsult(cue) && cue.score < options.unaimedInsultThreshold ? { ...cue, score: Math.min(cue.score, threshold(cue.category) - 0.001) } : cue)),
+  }));
   for (const sentence of analyses) {
     for (const cue of sentence.cues) if (cue.score >= threshold(cue.category)) flagged.add(cue.category);
   }

@@ -10,7 +10,14 @@
  * `npm run eval`.
  *
  * Options: --out FILE (default the shipped path), --epochs N, --l2 X, --learning-rate X, --davidson-weight X,
- * --min-df N, --seed N, --no-write (train and report only).
+ * --min-df N, --nb-scale X (0 = plain logistic regression), --nb-alpha X, --prune-below X, --seed N,
+ * --no-write (train and report only), --held-out-out FILE (also write the model fitted without the
+ * held-out OLID tenth, to measure the whole filter on that tenth).
+ *
+ * Settings are chosen on the held-out OLID tenth only, never on the OLID test split or ToxiCR.
+ * 1.1.0: NB-SVM scaling (Wang and Manning 2012) and 10 epochs raised the OLID dev ROC-AUC from
+ * 0.7957 (1.0.0 settings) to 0.8105. Words the lexicon lists as false friends ("Scunthorpe",
+ * "cocktail") no longer contribute character n-grams.
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -27,7 +34,7 @@ import { parseMessage } from '../src/message/parse.js';
 const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const SHARED_DATA = resolve(PROJECT_ROOT, '..', 'shared', 'data');
 export const FIXTURES = join(PROJECT_ROOT, 'fixtures', 'abusive-language');
-const MODEL_VERSION = '1.0.0';
+const MODEL_VERSION = '1.1.0';
 
 export interface LabelledText {
   readonly text: string;
@@ -193,10 +200,14 @@ interface Parameters {
   devFraction: number;
   seed: number;
   pruneBelow: number;
+  /** NB-SVM: scale each feature by its naive-Bayes log-count ratio before the regression (0 = off) */
+  nbScale: number;
+  /** additive smoothing of the naive-Bayes counts */
+  nbAlpha: number;
 }
 
 const DEFAULTS: Parameters = {
-  epochs: 5,
+  epochs: 10,
   l2: 1e-5,
   learningRate: 1,
   davidsonWeight: 0.35,
@@ -205,11 +216,14 @@ const DEFAULTS: Parameters = {
   devFraction: 0.1,
   seed: 20260401,
   pruneBelow: 0.02,
+  nbScale: 1,
+  nbAlpha: 1,
 };
 
 interface Example {
   readonly indices: Int32Array;
-  readonly value: number;
+  /** each feature's value: the row's L2 normaliser, times the feature's naive-Bayes ratio when used */
+  readonly values: Float64Array;
   readonly label: 0 | 1;
   readonly weight: number;
 }
@@ -226,7 +240,7 @@ function random(seed: number): () => number {
   };
 }
 
-function isDev(id: string, fraction: number): boolean {
+export function isDev(id: string, fraction: number): boolean {
   const digest = createHash('sha1').update(id).digest();
   return (digest.readUInt32BE(0) / 4294967296) < fraction;
 }
@@ -257,13 +271,15 @@ function train(examples: readonly Example[], dimension: number, parameters: Para
     for (const index of order) {
       const example = examples[index] as Example;
       let z = bias;
-      for (const feature of example.indices) z += (weights[feature] as number) * example.value;
+      const { indices, values } = example;
+      for (let k = 0; k < indices.length; k += 1) z += (weights[indices[k] as number] as number) * (values[k] as number);
       const p = sigmoid(z);
       loss -= example.weight * (example.label === 1 ? Math.log(Math.max(p, 1e-12)) : Math.log(Math.max(1 - p, 1e-12)));
       const error = (p - example.label) * example.weight;
       const rate = parameters.learningRate / (1 + parameters.learningRate * parameters.l2 * step);
-      for (const feature of example.indices) {
-        const delta = -rate * (error * example.value + parameters.l2 * (weights[feature] as number));
+      for (let k = 0; k < indices.length; k += 1) {
+        const feature = indices[k] as number;
+        const delta = -rate * (error * (values[k] as number) + parameters.l2 * (weights[feature] as number));
         weights[feature] = (weights[feature] as number) + delta;
         weighted[feature] = (weighted[feature] as number) + step * delta;
       }
@@ -290,15 +306,23 @@ function fit(corpus: ReadonlyArray<{ item: LabelledText; weight: number; feature
   for (const { features } of corpus) for (const feature of features) documentFrequency.set(feature, (documentFrequency.get(feature) ?? 0) + 1);
   const vocabulary = new Map<string, number>();
   for (const [feature, count] of documentFrequency) if (count >= parameters.minDocumentFrequency) vocabulary.set(feature, vocabulary.size);
-  const examples: Example[] = corpus.map(({ item, weight, features }) => {
-    const indices = features.map((feature) => vocabulary.get(feature)).filter((value): value is number => value !== undefined);
-    return { indices: Int32Array.from(indices), value: features.length > 0 ? 1 / Math.sqrt(features.length) : 0, label: item.label, weight };
+  const indexed = corpus.map(({ item, weight, features }) => ({
+    item,
+    weight,
+    count: features.length,
+    indices: Int32Array.from(features.map((feature) => vocabulary.get(feature)).filter((value): value is number => value !== undefined)),
+  }));
+  const ratio = logCountRatios(indexed, vocabulary.size, parameters);
+  const examples: Example[] = indexed.map(({ item, weight, count, indices }) => {
+    const norm = count > 0 ? 1 / Math.sqrt(count) : 0;
+    return { indices, values: Float64Array.from(indices, (index) => norm * (ratio[index] as number)), label: item.label, weight };
   });
   const { weights, bias } = train(examples, vocabulary.size, parameters);
   const kept: Record<string, number> = {};
   let keptCount = 0;
   for (const [feature, index] of vocabulary) {
-    const weight = weights[index] as number;
+    // the ratio folds into the weight: at scoring time a feature is still present or absent
+    const weight = (weights[index] as number) * (ratio[index] as number);
     if (Math.abs(weight) >= parameters.pruneBelow) {
       kept[feature] = Math.round(weight * 1000) / 1000;
       keptCount += 1;
@@ -307,21 +331,55 @@ function fit(corpus: ReadonlyArray<{ item: LabelledText; weight: number; feature
   return { weights: kept, kept: keptCount, bias, seen: documentFrequency.size, vocabulary: vocabulary.size };
 }
 
+/**
+ * NB-SVM (Wang and Manning 2012): each feature's log-count ratio log((p/|p|)/(q/|q|)) from smoothed,
+ * sample-weighted document counts in offensive (p) and other (q) texts. Scaling the features by it
+ * before the regression lets the SGD start from the naive-Bayes evidence; all ones when switched off.
+ */
+function logCountRatios(rows: ReadonlyArray<{ item: LabelledText; weight: number; indices: Int32Array }>, dimension: number, parameters: Parameters): Float64Array {
+  const ratio = new Float64Array(dimension).fill(1);
+  if (parameters.nbScale <= 0) return ratio;
+  const p = new Float64Array(dimension).fill(parameters.nbAlpha);
+  const q = new Float64Array(dimension).fill(parameters.nbAlpha);
+  for (const row of rows) {
+    const counts = row.item.label === 1 ? p : q;
+    for (const index of row.indices) counts[index] = (counts[index] as number) + row.weight;
+  }
+  let pSum = 0;
+  let qSum = 0;
+  for (let i = 0; i < dimension; i += 1) {
+    pSum += p[i] as number;
+    qSum += q[i] as number;
+  }
+  for (let i = 0; i < dimension; i += 1) {
+    const r = Math.log(((p[i] as number) / pSum) / ((q[i] as number) / qSum));
+    // |r| scales the feature; the regression supplies the sign. A floor keeps uninformative
+    // features (r near 0) in play, and nbScale blends towards plain binary features.
+    ratio[i] = 1 - parameters.nbScale + parameters.nbScale * Math.max(Math.abs(r), 0.1);
+  }
+  return ratio;
+}
+
 function probabilityWith(trained: Trained, features: readonly string[]): number {
   let sum = 0;
   for (const feature of features) sum += trained.weights[feature] ?? 0;
   return sigmoid(trained.bias + (features.length > 0 ? sum / Math.sqrt(features.length) : 0));
 }
 
-function parseArguments(argv: readonly string[]): { parameters: Parameters; out: string; write: boolean } {
+function parseArguments(argv: readonly string[]): { parameters: Parameters; out: string; write: boolean; heldOut?: string } {
   const parameters = { ...DEFAULTS };
   let out = modelPath();
   let write = true;
+  let heldOut: string | undefined;
   for (let i = 0; i < argv.length; i += 1) {
     const flag = argv[i];
     const value = argv[i + 1];
     const number = Number(value);
     switch (flag) {
+      case '--held-out-out':
+        heldOut = resolve(value ?? '');
+        i += 1;
+        break;
       case '--out':
         out = resolve(value ?? out);
         i += 1;
@@ -346,6 +404,18 @@ function parseArguments(argv: readonly string[]): { parameters: Parameters; out:
         parameters.minDocumentFrequency = number;
         i += 1;
         break;
+      case '--nb-scale':
+        parameters.nbScale = number;
+        i += 1;
+        break;
+      case '--nb-alpha':
+        parameters.nbAlpha = number;
+        i += 1;
+        break;
+      case '--prune-below':
+        parameters.pruneBelow = number;
+        i += 1;
+        break;
       case '--seed':
         parameters.seed = number;
         i += 1;
@@ -357,11 +427,11 @@ function parseArguments(argv: readonly string[]): { parameters: Parameters; out:
         throw new Error(`unknown option ${flag}`);
     }
   }
-  return { parameters, out, write };
+  return { parameters, out, write, ...(heldOut ? { heldOut } : {}) };
 }
 
 async function main(): Promise<void> {
-  const { parameters, out, write } = parseArguments(process.argv.slice(2));
+  const { parameters, out, write, heldOut } = parseArguments(process.argv.slice(2));
   const started = performance.now();
   const olid = readOlidTrain();
   const davidson = parameters.davidsonWeight > 0 ? readDavidson() : [];
@@ -381,6 +451,10 @@ async function main(): Promise<void> {
     olidDev.map((item) => probabilityWith(held, textFeatures(item.text))),
     olidDev.map((item) => item.label),
   );
+  if (heldOut) {
+    // the model without the held-out tenth, for choosing how the filter combines it with its cues
+    writeFileSync(heldOut, `${JSON.stringify({ format: MODEL_FORMAT, version: `${MODEL_VERSION}-held-out`, trainedAt: new Date().toISOString(), trainingScript: 'scripts/train-abusive-language.ts', sources: [], parameters: { ...parameters }, metrics: {}, bias: held.bias, weights: held.weights })}\n`);
+  }
   process.stdout.write(`  ${held.seen} features seen, ${held.vocabulary} kept (document frequency ≥ ${parameters.minDocumentFrequency}); OLID dev ROC-AUC ${devAuc.toFixed(4)}\n`);
   // the shipped weights: the same settings, refitted with the held-out tenth put back
   process.stdout.write(`refitting on all ${olid.length} OLID training tweets\n`);
@@ -409,7 +483,7 @@ async function main(): Promise<void> {
     parameters: {
       ...parameters,
       features: 'word unigrams, word bigrams, character 3-5-grams per word, lexicon classes; binary, L2-normalised',
-      optimiser: 'averaged SGD, logistic loss, L2',
+      optimiser: 'averaged SGD, logistic loss, L2; NB-SVM log-count-ratio feature scaling, folded into the shipped weights',
     },
     metrics: { olidDevRocAuc: Math.round(devAuc * 10_000) / 10_000, olidDevDocuments: olidDev.length, weights: keptCount },
     bias: Math.round(bias * 10_000) / 10_000,

@@ -394,6 +394,8 @@ function demeaningAddress(tokens: readonly Token[], index: number): { weight: nu
   const after = tokens[end];
   const afterIsEnd = after === undefined || (after.kind === 'punct' && /^[.,!?;:)\-–—…]/.test(after.plain));
   if (!afterIsEnd) return undefined;
+  // "a venture firm, angel, or big company", "(sunshine, a long lunch)": items in a list, not forms of address
+  if (after?.plain === ',' && (/^(or|and|nor)$/.test(tokens[end + 1]?.word ?? '') || before?.plain === '(')) return undefined;
   const leads = before === undefined || (before.kind === 'punct' && /^[,\-–—(…]/.test(before.plain)) || (before.kind === 'word' && VOCATIVE_LEADS.has(before.word));
   if (!leads) return undefined;
   const word = token.word;

@@ -1,14 +1,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { INSULT_ADJECTIVES, INSULT_NOUNS, INSULT_QUALITIES, PROFANITY, SLURS } from './abuse-lexicon.js';
+import { FALSE_FRIEND_WORDS, INSULT_ADJECTIVES, INSULT_NOUNS, INSULT_QUALITIES, PROFANITY, SLURS } from './abuse-lexicon.js';
 import type { Token } from './abuse-text.js';
 
 /**
  * The trained part of the abusive-language filter: a logistic regression over word unigrams,
  * word bigrams and character 3-5-grams of each word, on an L2-normalised binary vector. Trained by
  * scripts/train-abusive-language.ts; the model file records its version, date, data and
- * parameters. Kept deliberately small and transparent: every weight is a readable feature.
+ * parameters. Kept deliberately small and transparent: every weight is a readable feature. From
+ * 1.1.0 the training scales features by their naive-Bayes log-count ratio (NB-SVM) and folds that
+ * ratio into each shipped weight, so scoring is unchanged: present features' weights, summed.
  */
 
 export const MODEL_FORMAT = 'abusive-language-logistic/1';
@@ -51,12 +53,14 @@ const MAX_GRAM_WORD = 20;
 const GRAM_CACHE_WORDS = 50_000;
 
 const gramCache = new Map<string, readonly string[]>();
+/** "Scunthorpe", "cocktail", "assessment": innocent words whose letters spell something rude give the model only their word feature */
+const NO_GRAM_WORDS: ReadonlySet<string> = new Set(FALSE_FRIEND_WORDS);
 
 function charGrams(word: string): readonly string[] {
   const cached = gramCache.get(word);
   if (cached) return cached;
   const grams: string[] = [];
-  if (word.length <= MAX_GRAM_WORD) {
+  if (word.length <= MAX_GRAM_WORD && !NO_GRAM_WORDS.has(word)) {
     const padded = ` ${word} `;
     for (let n = MIN_CHAR_GRAM; n <= MAX_CHAR_GRAM; n += 1) {
       for (let i = 0; i + n <= padded.length; i += 1) grams.push(`c:${padded.slice(i, i + n)}`);
@@ -91,6 +95,10 @@ function lexiconFeature(word: string): string | undefined {
 
 /** The distinct features of a piece of text; shared by training and scoring so they cannot drift. */
 export function featuresOf(tokens: readonly Token[]): string[] {
+  return [...featureSet(tokens)];
+}
+
+function featureSet(tokens: readonly Token[]): Set<string> {
   const features = new Set<string>();
   let previous: string | undefined;
   for (const token of tokens) {
@@ -110,7 +118,7 @@ export function featuresOf(tokens: readonly Token[]): string[] {
     previous = word;
     if (word !== '0' && word !== 'url' && word !== '@user' && word.length > 1) for (const gram of charGrams(word)) features.add(gram);
   }
-  return [...features];
+  return features;
 }
 
 export function sigmoid(z: number): number {
@@ -127,11 +135,11 @@ export function modelFromFile(file: ModelFile): AbuseModel {
     version: file.version,
     trainedAt: file.trainedAt,
     probability(tokens) {
-      const features = featuresOf(tokens);
-      if (features.length === 0) return sigmoid(bias);
+      const features = featureSet(tokens);
+      if (features.size === 0) return sigmoid(bias);
       let sum = 0;
       for (const feature of features) sum += weights.get(feature) ?? 0;
-      return sigmoid(bias + sum / Math.sqrt(features.length));
+      return sigmoid(bias + sum / Math.sqrt(features.size));
     },
   };
 }

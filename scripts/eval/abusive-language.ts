@@ -11,6 +11,10 @@
  *
  * Three settings are measured: the shipped thresholds; "all swearing" (profanity threshold 0.2, so
  * mild words such as "damn" count); "no undirected" (swearing not aimed at anyone switched off).
+ * None of the business mail is addressed to the council, so by default (`undirectedRecipients:
+ * council`) undirected swearing and insults about unidentified people are not reported in it; the
+ * "to council" row measures that mail as if it were addressed to an officer (`undirectedRecipients:
+ * anyone`), which is the figure for the content rules themselves.
  *
  * Set ABUSE_EVAL_EXAMPLES=N to print N false alarms per corpus.
  */
@@ -217,6 +221,7 @@ export async function run(): Promise<void> {
     const shippedRun = falseAlarmReport(corpus, contextFor(config, directory, { ...shipped, senders: 'anyone' }), 'shipped');
     falseAlarmReport(corpus, contextFor(config, directory, { ...strictProfanity, senders: 'anyone' }), 'all swearing');
     falseAlarmReport(corpus, contextFor(config, directory, { ...noUndirectedSwearing, senders: 'anyone' }), 'no undirected');
+    falseAlarmReport(corpus, contextFor(config, directory, { ...shipped, senders: 'anyone', undirectedRecipients: 'anyone' }), 'to council');
     screenedMs += shippedRun.ms;
     screened += corpus.messages.length;
     parseMs += corpus.parseMs;

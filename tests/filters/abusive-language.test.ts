@@ -274,6 +274,8 @@ describe('false friends', () => {
     'The pantomime is Dick Whittington, with Mr Crook as the Sultan.',
     'A thick layer of snow fell on the dense housing estate.',
     'Can you git pull the latest branch?',
+    'Take the idea to a venture fund, angel, or big company.',
+    'The list of obstacles (sunshine, a long lunch) grew.',
   ])('"%s" passes', async (body) => {
     expect(await rulesFor(body)).toEqual([]);
   });
@@ -360,6 +362,25 @@ describe('policy options', () => {
     expect(await rulesFor(body, { to: 'helen.marsh@greyfordvale.gov.uk', cc: members })).toContain('PUBLIC_UNDERMINING');
     const fewer = configWith({ filters: { [ID]: { publicAudienceMembers: 4 } } });
     expect(await rulesFor(body, { to: 'helen.marsh@greyfordvale.gov.uk', cc: members, config: fewer })).not.toContain('PUBLIC_UNDERMINING');
+  });
+
+  it('reports undirected swearing only in mail to the council unless told to report it in any mail', async () => {
+    const body = 'This fucking portal has crashed again.';
+    expect(await rulesFor(body)).toEqual(['PROFANITY']);
+    expect(await rulesFor(body, { to: 'mark.dawson@example.com' })).toEqual([]);
+    const anyone = configWith({ filters: { [ID]: { undirectedRecipients: 'anyone' } } });
+    expect(await rulesFor(body, { to: 'mark.dawson@example.com', config: anyone })).toEqual(['PROFANITY']);
+    // aimed at the reader, it counts whoever the mail is to
+    expect(await rulesFor('You are a useless idiot.', { to: 'mark.dawson@example.com' })).toEqual(['PERSONAL_ATTACK']);
+  });
+
+  it('holds insults about people no one can identify to their own threshold', async () => {
+    const body = 'Some idiot has left the depot gate open again.';
+    const low = configWith({ filters: { [ID]: { categories: { 'personal-attack': { threshold: 0.2 } }, unaimedInsultThreshold: 0.2 } } });
+    expect(await rulesFor(body, { config: low })).toEqual(['PERSONAL_ATTACK']);
+    const high = configWith({ filters: { [ID]: { categories: { 'personal-attack': { threshold: 0.2 } }, unaimedInsultThreshold: 0.95 } } });
+    expect(await rulesFor(body, { config: high })).toEqual([]);
+    expect(await rulesFor(body, { config: low, to: 'mark.dawson@example.com' })).toEqual([]);
   });
 
   it('keeps at most maxEvidence sentences per finding', async () => {
