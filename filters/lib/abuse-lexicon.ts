@@ -292,7 +292,7 @@ export const PHRASES: readonly PhraseEntry[] = [
     weight: 0.7,
     label: 'veiled threat',
     needsPerson: true,
-    patterns: ['or else $', 'accidents (happen|can happen)', '(i|we) have friends (who|that) (can|could|will|would)', 'you have been told'],
+    patterns: ['or else $', 'accidents (happen|can happen)', '(i|we) have friends (who|that) (can|could|will|would)', 'you have been told $'],
   },
   // patronising forms of address that are phrases
   {

@@ -495,3 +495,23 @@ describe('abusive-language filter contract', () => {
     expect(modelPath().endsWith(join('filters', 'models', 'abusive-language.v1.json'))).toBe(true);
   });
 });
+
+describe('abusive-language on the other filters\' council mail', () => {
+  // none of these was written to be abusive: a finding here would put ordinary mail in front of the MO
+  const folders = ['blind-copy', 'obligation', 'pre-election', 'sla'];
+
+  it.each(folders)('raises nothing in fixtures/%s', async (folder) => {
+    const config = exampleConfig();
+    const fired: string[] = [];
+    for (const file of fixtureFiles(folder)) {
+      const result = await screenFixture(await loadFixture(folder, file), config);
+      for (const finding of findingsOf(result, 'abusive-language')) fired.push(`${file}: ${finding.rule} "${finding.evidence[0]?.text ?? ''}"`);
+    }
+    expect(fired).toEqual([]);
+  });
+
+  it('still reads "you have been told." said to someone as a veiled threat, but not reported speech', () => {
+    expect(scoreText('I will not say it again. You have been told.').flagged).toContain('threat');
+    expect(scoreText('Some of you have been told by the contractor that the Council will pay, which is not correct.').flagged).toEqual([]);
+  });
+});
