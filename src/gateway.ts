@@ -10,6 +10,7 @@ import { createReviewEffects } from './review/effects.js';
 import { startReviewServer } from './review/server.js';
 import { ReviewStore } from './review/store.js';
 import { EnquiryService } from './sla/service.js';
+import { errorMessage } from './errors.js';
 
 export interface RunningGateway {
   /** the port the relay listens on */
@@ -50,7 +51,7 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
     await nextHop.probe();
   } catch (error) {
     // not fatal: mail is deferred (4xx) until the next hop answers, and the sender retries
-    logger.warn({ nextHop: config.relay.nextHop, err: error instanceof Error ? error.message : String(error) }, 'next hop does not answer yet: mail will be deferred until it does');
+    logger.warn({ nextHop: config.relay.nextHop, err: errorMessage(error) }, 'next hop does not answer yet: mail will be deferred until it does');
   }
   const mailer = config.notify ? createMailer(config) : undefined;
   if (!mailer) logger.warn('notify is not configured: member enquiries are not tracked and no hold notices are sent');

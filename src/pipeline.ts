@@ -5,6 +5,7 @@ import type { ScreenedMessage } from './message/model.js';
 import { parseMessage, type Envelope } from './message/parse.js';
 import { decide, type Decision } from './policy.js';
 import { detectEnquiry, type EnquiryOpening } from './sla/enquiries.js';
+import { errorMessage } from './errors.js';
 
 export interface ScreeningInput {
   readonly raw: Buffer;
@@ -47,6 +48,11 @@ export async function screen(input: ScreeningInput, environment: ScreeningEnviro
   return { ...decision, message, enquiry };
 }
 
+/** Loads what each enabled filter needs (models, lexicons) before the first message. */
+export function prepareFilters(config: Config, filters: readonly Filter[]): void {
+  for (const filter of filters) if (config.filters[filter.id]?.enabled) filter.prepare?.();
+}
+
 async function runFilter(filter: Filter, message: ScreenedMessage, context: FilterContext): Promise<readonly Finding[]> {
   const budget = context.options.timeoutMs;
   const started = performance.now();
@@ -65,7 +71,7 @@ async function runFilter(filter: Filter, message: ScreenedMessage, context: Filt
     }
     return outcome.map((finding) => ({ ...finding, filter: filter.id }));
   } catch (error) {
-    return [failure(filter, context, `failed: ${error instanceof Error ? error.message : String(error)}`)];
+    return [failure(filter, context, `failed: ${errorMessage(error)}`)];
   } finally {
     clearTimeout(timer);
   }

@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Config } from './config/schema.js';
-import { GatewayError } from './errors.js';
+import { errorMessage, GatewayError } from './errors.js';
 import type { Logger } from './log.js';
 
 export interface RedisHandle {
@@ -28,7 +28,7 @@ export async function openRedis(config: Config, logger: Logger): Promise<RedisHa
       return { url, embedded: false, connect: (options) => new Redis(url, options ?? {}), close: async () => {} };
     } catch (error) {
       if (mode === 'never') throw error;
-      logger.warn({ url, err: error instanceof Error ? error.message : String(error) }, 'configured Redis does not answer');
+      logger.warn({ url, err: errorMessage(error) }, 'configured Redis does not answer');
     }
   } else if (mode === 'never') {
     throw new GatewayError('REDIS_UNAVAILABLE', 'redis.url is not set and redis.embedded is "never"');
@@ -57,13 +57,14 @@ async function ping(url: string): Promise<void> {
     await client.connect();
     await client.ping();
   } catch (error) {
-    throw new GatewayError('REDIS_UNAVAILABLE', `Redis at ${url} does not answer: ${error instanceof Error ? error.message : String(error)}`);
+    throw new GatewayError('REDIS_UNAVAILABLE', `Redis at ${url} does not answer: ${errorMessage(error)}`);
   } finally {
     client.disconnect();
   }
 }
 
-async function freePort(): Promise<number> {
+/** A port nothing listens on at the moment, on loopback. */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { filters } from '../filters/index.js';
 import { loadConfig, resolveConfigPath } from './config/load.js';
 import { Directory } from './directory.js';
-import { GatewayError } from './errors.js';
+import { errorMessage, GatewayError } from './errors.js';
 import { screen, type ScreeningResult } from './pipeline.js';
 
 /** One line of `screen --json`, as the contract fixes it. */
@@ -105,7 +105,7 @@ function fileInput(path: string): Input {
       try {
         return readFileSync(path);
       } catch (error) {
-        throw new GatewayError('INPUT_UNREADABLE', `cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`);
+        throw new GatewayError('INPUT_UNREADABLE', `cannot read ${path}: ${errorMessage(error)}`);
       }
     },
   };

@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FALSE_FRIEND_WORDS, INSULT_ADJECTIVES, INSULT_NOUNS, INSULT_QUALITIES, PROFANITY, SLURS } from './abuse-lexicon.js';
 import type { Token } from './abuse-text.js';
+import { errorMessage } from '../../src/errors.js';
 
 /**
  * The trained part of the abusive-language filter: a logistic regression over word unigrams,
@@ -164,7 +165,7 @@ export function shippedModel(): AbuseModel {
   try {
     file = JSON.parse(readFileSync(path, 'utf8')) as ModelFile;
   } catch (error) {
-    throw new Error(`abusive-language model ${path} cannot be read (${error instanceof Error ? error.message : String(error)}); rebuild it with npm run train:abusive`);
+    throw new Error(`abusive-language model ${path} cannot be read (${errorMessage(error)}); rebuild it with npm run train:abusive`);
   }
   loaded = modelFromFile(file);
   return loaded;

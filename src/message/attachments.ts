@@ -1,4 +1,5 @@
 import type { Attachment as ParsedAttachment } from 'mailparser';
+import { errorMessage } from '../errors.js';
 
 /** longest text kept from one attachment, in characters */
 export const MAX_ATTACHMENT_TEXT_CHARS = 200_000;
@@ -57,7 +58,7 @@ export async function extractAttachmentText(attachment: ParsedAttachment, limits
     ]);
     return outcome;
   } catch (error) {
-    return { problem: `${kind} could not be read: ${error instanceof Error ? error.message : String(error)}` };
+    return { problem: `${kind} could not be read: ${errorMessage(error)}` };
   } finally {
     clearTimeout(timer);
     // a lost race leaves the extraction running; its late failure must not surface as unhandled

@@ -4,6 +4,7 @@ import { normaliseAddress, type Directory } from '../directory.js';
 import { extractAttachmentText } from './attachments.js';
 import type { Attachment, Direction, HeaderLine, Party, ScreenedMessage } from './model.js';
 import { splitText } from './text.js';
+import { errorMessage } from '../errors.js';
 
 export interface Envelope {
   readonly mailFrom: string | null;
@@ -54,7 +55,7 @@ export async function parseMessage(
   try {
     parsed = await readMail(truncated ? raw.subarray(0, limits.maxParseBytes) : raw, limits.maxHtmlChars ?? DEFAULT_MAX_HTML_CHARS);
   } catch (error) {
-    problems.push(`MIME parse failed: ${error instanceof Error ? error.message : String(error)}`);
+    problems.push(`MIME parse failed: ${errorMessage(error)}`);
   }
   const resolve = (address: string, displayName?: string): Party => partyOf(address, displayName, directory);
   const fromList = addresses(parsed?.from).map((a) => resolve(a.address, a.name));
@@ -254,7 +255,7 @@ async function attachmentsOf(parsed: ParsedMail, directory: Directory, limits: P
       const extracted = await extractAttachmentText(part);
       out.push({ ...base, ...(extracted.text !== undefined ? { text: extracted.text } : {}), ...(extracted.problem ? { textProblem: extracted.problem } : {}) });
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = errorMessage(error);
       problems.push(`attachment ${filename}: ${reason}`);
       out.push({ ...base, textProblem: reason });
     }

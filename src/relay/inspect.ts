@@ -61,7 +61,7 @@ function inspectLines(raw: Buffer, limits: DataLimits): DataProblem | undefined 
 }
 
 /** Offset of the blank line ending the header section, or -1 if none within `limit` bytes. */
-export function findHeaderEnd(raw: Buffer, limit: number): number {
+function findHeaderEnd(raw: Buffer, limit: number): number {
   if (raw[0] === CR && raw[1] === LF) return 0;
   const end = raw.indexOf('\r\n\r\n');
   if (end === -1 || end > limit) return -1;

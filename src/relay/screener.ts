@@ -4,7 +4,7 @@ import type { Config } from '../config/schema.js';
 import { Directory } from '../directory.js';
 import type { Logger } from '../log.js';
 import type { Envelope } from '../message/parse.js';
-import { screen, screeningError, type ScreeningResult } from '../pipeline.js';
+import { prepareFilters, screen, screeningError, type ScreeningResult } from '../pipeline.js';
 import { GatewayError } from '../errors.js';
 import { decide } from '../policy.js';
 
@@ -62,7 +62,7 @@ export class Screener {
     if (workers === 0) {
       this.inline = { config, directory: new Directory(config) };
       try {
-        for (const filter of filters) if (config.filters[filter.id]?.enabled) filter.prepare?.();
+        prepareFilters(config, filters);
         this.settleStart?.resolve();
       } catch (error) {
         this.settleStart?.reject(error instanceof Error ? error : new Error(String(error)));
@@ -81,7 +81,7 @@ export class Screener {
       return screen({ raw, envelope, receivedAt }, { ...this.inline, filters });
     }
     return new Promise<ScreeningResult>((resolve) => {
-      const job: ScreeningJob = { id: this.nextId++, raw, envelope: { mailFrom: envelope.mailFrom, rcptTo: envelope.rcptTo ? [...envelope.rcptTo] : null }, receivedAt: receivedAt.toISOString() };
+      const job: ScreeningJob = { id: this.nextId++, raw, envelope, receivedAt: receivedAt.toISOString() };
       this.queue.push({ job, resolve });
       this.dispatch();
     });

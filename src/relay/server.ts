@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import type { Config } from '../config/schema.js';
-import { SmtpReplyError } from '../errors.js';
+import { errorMessage, SmtpReplyError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ScreeningResult } from '../pipeline.js';
 import { screeningHeaderValue } from '../policy.js';
@@ -211,11 +211,11 @@ export class Relay {
           if (result.action === 'flag') {
             // a flag must never stop mail: if the review store is down the message still goes
             reviewId = await this.storeForReview('flagged', result, raw, envelope, receivedAt).catch((error: unknown) => {
-              logger.error({ err: error instanceof Error ? error.message : String(error) }, 'could not store a flagged message for review; delivering it anyway');
+              logger.error({ err: errorMessage(error) }, 'could not store a flagged message for review; delivering it anyway');
               return undefined;
             });
           }
-          const prefix = this.addedHeaders(session, result, reviewId);
+          const prefix = this.addedHeaders(session, result, receivedAt, reviewId);
           const response = await this.options.nextHop.deliver(envelope, prefix, raw);
           this.afterDelivery(result, envelope, receivedAt);
           return `2.0.0 Ok: relayed (next hop: ${response.replace(/[\r\n]+/g, ' ').slice(0, 200)})`;
@@ -239,7 +239,7 @@ export class Relay {
       return await review(status, result, raw, envelope, receivedAt);
     } catch (error) {
       if (status === 'held') {
-        this.options.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'could not store a held message');
+        this.options.logger.error({ err: errorMessage(error) }, 'could not store a held message');
         throw new SmtpReplyError(451, '4.3.0 Message must be held for review but could not be stored; try again later');
       }
       throw error;
@@ -251,18 +251,18 @@ export class Relay {
     if (!delivered) return;
     // enquiry tracking must not slow or block mail: it runs after the reply, and failures are logged
     const work = delivered(result, envelope, receivedAt)
-      .catch((error: unknown) => this.options.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'enquiry tracking failed for a delivered message'))
+      .catch((error: unknown) => this.options.logger.error({ err: errorMessage(error) }, 'enquiry tracking failed for a delivered message'))
       .finally(() => this.background.delete(work));
     this.background.add(work);
   }
 
-  private addedHeaders(session: SMTPServerSession, result: ScreeningResult, reviewId?: string): Buffer {
+  private addedHeaders(session: SMTPServerSession, result: ScreeningResult, receivedAt: Date, reviewId?: string): Buffer {
     const helo = sanitiseTrace(session.hostNameAppearsAs || 'unknown');
     const protocol = session.secure ? 'ESMTPS' : 'ESMTP';
     const received =
       `Received: from ${helo} ([${session.remoteAddress}])\r\n` +
       `\tby ${sanitiseTrace(this.hostname)} (member-officer-gateway) with ${protocol} id ${sessionTraceId(session)};\r\n` +
-      `\t${rfc2822Date(this.options.now?.() ?? new Date())}\r\n`;
+      `\t${rfc2822Date(receivedAt)}\r\n`;
     const screening = `X-Member-Officer-Screening: ${screeningHeaderValue(result, reviewId)}\r\n`;
     return Buffer.from(received + screening, 'latin1');
   }

@@ -9,6 +9,7 @@ import type { ForwardEnvelope } from '../relay/forward.js';
 import { HoldNotices } from './notices.js';
 import { MAX_SANITISED_HTML_CHARS } from './sanitise.js';
 import { reviewDedupeKey, type PartyView, type ReviewContent, type ReviewStore } from './store.js';
+import { errorMessage } from '../errors.js';
 
 export interface ReviewEffectsOptions {
   readonly config: Config;
@@ -39,7 +40,7 @@ export function createReviewEffects(store: ReviewStore, options: ReviewEffectsOp
   if (!options.mailer) options.logger.warn('no notify settings: the Monitoring Officer is not emailed when a message is held');
   // says at start-up, once, how safe an acknowledged hold is on this Redis
   store.durability().catch((error: unknown) => {
-    options.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'could not check how durable held messages are');
+    options.logger.error({ err: errorMessage(error) }, 'could not check how durable held messages are');
   });
   return {
     async review(status, result, raw, envelope, receivedAt) {
@@ -117,7 +118,7 @@ async function messageHtml(raw: Buffer, result: ScreeningResult, logger: Logger)
     });
     return typeof parsed.html === 'string' && parsed.html.length <= MAX_SANITISED_HTML_CHARS ? parsed.html : undefined;
   } catch (error) {
-    logger.debug({ err: error instanceof Error ? error.message : String(error) }, 'no HTML view for a review item: the message could not be parsed');
+    logger.debug({ err: errorMessage(error) }, 'no HTML view for a review item: the message could not be parsed');
     return undefined;
   }
 }

@@ -3,6 +3,7 @@ import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { Mailer } from '../notify/mailer.js';
 import type { FindingSummary } from './store.js';
+import { errorMessage } from '../errors.js';
 
 /** The review page's address as the Monitoring Officer reaches it. */
 export function reviewBaseUrl(config: Config): string {
@@ -108,7 +109,7 @@ export class HoldNotices {
       .send(notice)
       .then(() => undefined)
       .catch((error: unknown) => {
-        this.logger.error({ err: error instanceof Error ? error.message : String(error), notice: notice.id }, `${what} could not be sent`);
+        this.logger.error({ err: errorMessage(error), notice: notice.id }, `${what} could not be sent`);
       })
       .finally(() => this.pending.delete(work));
     this.pending.add(work);

@@ -16,6 +16,7 @@ import { htmlFrame, itemPage, listPage, loginPage, messagePage, signInRequiredPa
 import { sanitiseMessageHtml } from './sanitise.js';
 import { isReviewId, REVIEW_DECISIONS, REVIEW_STATUSES, type AuditEntry, type ListedItem, type ListQuery, type ReviewDecision, type ReviewRecord, type ReviewStatus, type ReviewStore } from './store.js';
 import type { EnquirySummary } from '../sla/service.js';
+import { errorMessage } from '../errors.js';
 
 /** One member enquiry as `/api/enquiries` lists it: the contract's fields of the enquiry service's summary. */
 export type EnquiryListItem = Pick<EnquirySummary, 'id' | 'member' | 'officer' | 'subject' | 'receivedAt' | 'acknowledgeBy' | 'respondBy' | 'status'>;
@@ -598,7 +599,7 @@ class ReviewApp {
       const possiblyDelivered = error instanceof NextHopError && error.possiblyDelivered;
       // if the next hop may have the message, the claim stays until it lapses so a quick retry cannot send a second copy
       if (!possiblyDelivered) await this.store.dropReleaseClaim(id);
-      const reply = error instanceof Error ? error.message : String(error);
+      const reply = errorMessage(error);
       this.logger.warn({ review: id, reply, possiblyDelivered }, 'release of a held message failed');
       await this.audit(context, principal, { action: 'release-failed', item: id, result: 'failed', detail: error instanceof NextHopError ? String(error.responseCode) : 'error' });
       return { ok: false, status: 502, error: 'next-hop-refused', message: `The next hop did not accept the message: ${reply}. It is still held; try again later.` };

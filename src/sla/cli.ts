@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
-import { ConfigError, GatewayError } from '../errors.js';
+import { ConfigError, errorMessage, GatewayError } from '../errors.js';
 import { silentLogger } from '../log.js';
 import { headerSafe, type Mailer } from '../notify/mailer.js';
 import { openRedis, type RedisHandle } from '../redis.js';
@@ -45,7 +45,7 @@ export async function runEnquiriesCommand(args: string[], configPath: string): P
       strict: true,
     }));
   } catch (error) {
-    return fail(`${error instanceof Error ? error.message : String(error)}\n\n${ENQUIRIES_USAGE}`);
+    return fail(`${errorMessage(error)}\n\n${ENQUIRIES_USAGE}`);
   }
   if (values.help) {
     process.stdout.write(ENQUIRIES_USAGE);
@@ -72,7 +72,7 @@ export async function runEnquiriesCommand(args: string[], configPath: string): P
   try {
     redis = await openRedis(config, silentLogger);
   } catch (error) {
-    return fail(error instanceof Error ? error.message : String(error));
+    return fail(errorMessage(error));
   }
   const service = new EnquiryService(config, redis, silentLogger, noMailer, { runWorkers: false, scheduleDigest: false });
   try {
@@ -85,7 +85,7 @@ export async function runEnquiriesCommand(args: string[], configPath: string): P
     }
     return 0;
   } catch (error) {
-    return fail(error instanceof Error ? error.message : String(error));
+    return fail(errorMessage(error));
   } finally {
     await service.close();
     await redis.close();

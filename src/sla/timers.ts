@@ -1,7 +1,7 @@
 import { DelayedError, Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { GatewayError } from '../errors.js';
+import { errorMessage, GatewayError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { RedisHandle } from '../redis.js';
 import { ENQUIRY_ID } from './store.js';
@@ -118,7 +118,7 @@ export class EnquiryTimers {
     try {
       await this.queue.remove(id);
     } catch (error) {
-      this.options.logger.debug({ jobId: id, err: error instanceof Error ? error.message : String(error) }, 'sla timer not removed (running or gone)');
+      this.options.logger.debug({ jobId: id, err: errorMessage(error) }, 'sla timer not removed (running or gone)');
     }
   }
 
@@ -162,7 +162,7 @@ export class EnquiryTimers {
         } catch (error) {
           // a notice that could not go (SMTP or Redis down) must not be dropped: try again later
           runAgainAt = Date.now() + (this.options.retryDelayMs ?? 30_000);
-          logger.error({ jobId: job.id, err: error instanceof Error ? error.message : String(error), retryAt: new Date(runAgainAt).toISOString() }, 'sla timer failed; will run again');
+          logger.error({ jobId: job.id, err: errorMessage(error), retryAt: new Date(runAgainAt).toISOString() }, 'sla timer failed; will run again');
         }
         await job.moveToDelayed(runAgainAt, token);
         throw new DelayedError();

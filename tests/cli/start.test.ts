@@ -1,5 +1,4 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
@@ -8,15 +7,8 @@ import { defaultConfigPath } from '../../src/config/load.js';
 import { spawnCli } from '../helpers/cli.js';
 import { sendThrough } from '../helpers/relay.js';
 import { startSink } from '../helpers/sink.js';
+import { freePort } from '../../src/redis.js';
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 describe('start', () => {
   it('comes up on an embedded Redis when the configured one does not answer, relays, and stops cleanly on SIGTERM', async () => {
