@@ -1,18 +1,54 @@
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { BrillPOSTagger } from 'natural/lib/natural/brill_pos_tagger/index.js';
 
-// the Brill tagger is loaded from its own module: the package index also loads natural's storage
-// back-ends, whose dotenv dependency prints to stdout on import and would corrupt `screen --json`.
-// It is loaded on first use (its lexicon takes ~45 MB), so only the screening worker holds it.
-type TaggerModule = typeof import('natural/lib/natural/brill_pos_tagger/index.js');
+// The tagger and rule set are loaded from their own modules: the package index also loads
+// natural's storage back-ends, whose dotenv dependency prints to stdout on import (and would
+// corrupt `screen --json`), and natural's Lexicon module parses its English and Dutch lexicons
+// into an object of arrays (~45 MB of heap). The tagger only ever reads a word's first tag, so the
+// English lexicon is kept here as word → first tag, which holds the same answers in a few MB.
+type TaggerClass = typeof import('natural/lib/natural/brill_pos_tagger/index.js').BrillPOSTagger;
+type RuleSetClass = typeof import('natural/lib/natural/brill_pos_tagger/index.js').RuleSet;
 const require = createRequire(import.meta.url);
+
+/** What the Brill tagger asks of a lexicon, answered as natural's Lexicon does for English. */
+class FirstTagLexicon {
+  private readonly firstTags = new Map<string, string>();
+  private readonly answers = new Map<string, readonly string[]>();
+
+  constructor(entries: Record<string, unknown>) {
+    for (const [word, tags] of Object.entries(entries)) {
+      const first: unknown = Array.isArray(tags) ? tags[0] : undefined;
+      if (typeof first === 'string') this.firstTags.set(word, this.intern(first)[0] as string);
+    }
+  }
+
+  /** Tags for a word: its own, else its lower-case form's, else NNP when capitalised and NN otherwise. */
+  tagWord(word: string): readonly string[] {
+    const tag = this.firstTags.get(word) ?? this.firstTags.get(word.toLowerCase()) ?? (/^[A-Z]/.test(word) ? 'NNP' : 'NN');
+    return this.intern(tag);
+  }
+
+  // one shared array per tag: a tagged word costs no allocation
+  private intern(tag: string): readonly string[] {
+    let answer = this.answers.get(tag);
+    if (!answer) {
+      answer = Object.freeze([tag]);
+      this.answers.set(tag, answer);
+    }
+    return answer;
+  }
+}
 
 let tagger: BrillPOSTagger | undefined;
 
 function instance(): BrillPOSTagger {
   if (!tagger) {
-    const { BrillPOSTagger: Tagger, Lexicon, RuleSet } = require('natural/lib/natural/brill_pos_tagger/index.js') as TaggerModule;
-    tagger = new Tagger(new Lexicon('EN', 'NN', 'NNP'), new RuleSet('EN'));
+    const Tagger = require('natural/lib/natural/brill_pos_tagger/lib/Brill_POS_Tagger.js') as TaggerClass;
+    const RuleSet = require('natural/lib/natural/brill_pos_tagger/lib/RuleSet.js') as RuleSetClass;
+    const lexiconPath = require.resolve('natural/lib/natural/brill_pos_tagger/data/English/lexicon_from_posjs.json');
+    const lexicon = new FirstTagLexicon(JSON.parse(readFileSync(lexiconPath, 'utf8')) as Record<string, unknown>);
+    tagger = new Tagger(lexicon as unknown as ConstructorParameters<TaggerClass>[0], new RuleSet('EN'));
   }
   return tagger;
 }
@@ -24,7 +60,7 @@ export function preparePartOfSpeech(): void {
 
 /**
  * Penn Treebank tags for a sequence of words (natural's Brill tagger with its English lexicon and
- * the transformation rules from Brill's paper). One tag per word, in order.
+ * its English transformation rules). One tag per word, in order.
  */
 export function partOfSpeech(words: readonly string[]): string[] {
   if (words.length === 0) return [];

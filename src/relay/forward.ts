@@ -39,6 +39,9 @@ interface RejectedRecipient {
   readonly responseCode: number;
 }
 
+/** bytes of the message handed to the next-hop connection at a time */
+const FORWARD_SLICE_BYTES = 64 * 1024;
+
 /** The failure of a delivery attempt, with the reply the SMTP client should get. */
 export class NextHopError extends SmtpReplyError {
   constructor(
@@ -153,21 +156,29 @@ export class NextHopClient {
     events: { onSent: () => void; onRefused: (refused: readonly RejectedRecipient[]) => void },
   ): Readable {
     let started = false;
+    let offset = 0;
     return new Readable({
       read: function (this: Readable) {
-        if (started) return;
-        started = true;
-        const refused = rejectedRecipients(pooled.connection);
-        if (refused.length > 0) {
-          pooled.usable = false;
-          // closing before the final "." makes the next hop discard the transaction
-          pooled.connection.close();
-          this.destroy();
-          events.onRefused(refused);
-          return;
+        if (!started) {
+          started = true;
+          const refused = rejectedRecipients(pooled.connection);
+          if (refused.length > 0) {
+            pooled.usable = false;
+            // closing before the final "." makes the next hop discard the transaction
+            pooled.connection.close();
+            this.destroy();
+            events.onRefused(refused);
+            return;
+          }
+          if (!this.push(prefix)) return;
         }
-        this.push(prefix);
-        this.push(raw);
+        // views of the message in slices, as the socket drains: the dot-stuffing transform then
+        // copies a slice at a time rather than the whole message at once
+        while (offset < raw.length) {
+          const slice = raw.subarray(offset, Math.min(raw.length, offset + FORWARD_SLICE_BYTES));
+          offset += slice.length;
+          if (!this.push(slice)) return;
+        }
         this.push(null);
         events.onSent();
       },

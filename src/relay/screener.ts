@@ -7,6 +7,7 @@ import type { Envelope } from '../message/parse.js';
 import { prepareFilters, screen, screeningError, type ScreeningResult } from '../pipeline.js';
 import { GatewayError } from '../errors.js';
 import { decide } from '../policy.js';
+import { bankHolidayTable, HOLIDAY_STATE, type BankHolidayTable } from '../sla/calendar.js';
 
 export interface ScreeningJob {
   readonly id: number;
@@ -15,6 +16,17 @@ export interface ScreeningJob {
   readonly receivedAt: string;
 }
 
+/** What a screening worker starts with. */
+export interface ScreeningWorkerData {
+  readonly config: Config;
+  /** worked out here, so the worker need not load date-holidays */
+  readonly bankHolidays: BankHolidayTable;
+}
+
+/** Years either side of now whose bank holidays a worker is given: deadlines and election timetables fall within them. */
+const HOLIDAY_YEARS_BEFORE = 1;
+const HOLIDAY_YEARS_AFTER = 5;
+
 export type ScreeningReply =
   | { readonly id: number; readonly result: ScreeningResult }
   | { readonly id: number; readonly error: string }
@@ -22,6 +34,18 @@ export type ScreeningReply =
 
 /** wait before starting a worker again after one failed while starting, milliseconds */
 const RESPAWN_DELAY_MS = 1_000;
+/**
+ * Messages handed to one worker before it has answered the first. A worker given one job at a
+ * time sits idle for each round trip through the busy SMTP event loop; a short queue of its own
+ * keeps it working, while a stuck worker still strands only these few (they flow unscreened).
+ */
+const JOBS_PER_WORKER = 4;
+/**
+ * Bytes of mail one worker may have in hand at once beyond its first message. Parsing holds
+ * about twice a message's size while it runs, so large messages are screened one at a time per
+ * worker and only small ones are queued up behind each other.
+ */
+const QUEUED_BYTES_PER_WORKER = 256 * 1024;
 
 interface Pending {
   readonly job: ScreeningJob;
@@ -32,7 +56,8 @@ interface Pending {
 interface Slot {
   worker: Worker;
   ready: boolean;
-  current?: Pending;
+  /** sent to this worker and not yet answered, in the order sent */
+  readonly inFlight: Map<number, Pending>;
 }
 
 /**
@@ -68,7 +93,7 @@ export class Screener {
         this.settleStart?.reject(error instanceof Error ? error : new Error(String(error)));
       }
     }
-    for (let i = 0; i < workers; i += 1) this.slots.push({ worker: this.spawn(), ready: false });
+    for (let i = 0; i < workers; i += 1) this.slots.push({ worker: this.spawn(), ready: false, inFlight: new Map() });
   }
 
   /** Resolves once every worker has loaded its filters; rejects if one could not (e.g. a missing model). */
@@ -95,9 +120,12 @@ export class Screener {
   private spawn(): Worker {
     // from source (tests, tsx) the worker is TypeScript and is started through a tsx bootstrap
     const fromSource = import.meta.url.endsWith('.ts');
-    const worker = new Worker(new URL(fromSource ? './screening-worker-source.mjs' : './screening-worker.js', import.meta.url), {
-      workerData: this.config,
-    });
+    const year = new Date().getUTCFullYear();
+    const workerData: ScreeningWorkerData = {
+      config: this.config,
+      bankHolidays: bankHolidayTable(HOLIDAY_STATE[this.config.council.bankHolidays], year - HOLIDAY_YEARS_BEFORE, year + HOLIDAY_YEARS_AFTER),
+    };
+    const worker = new Worker(new URL(fromSource ? './screening-worker-source.mjs' : './screening-worker.js', import.meta.url), { workerData });
     worker.on('message', (reply: ScreeningReply) => this.onReply(worker, reply));
     worker.on('error', (error) => {
       this.logger.error({ err: error.message }, 'screening worker failed');
@@ -109,17 +137,34 @@ export class Screener {
   }
 
   private dispatch(): void {
-    for (const slot of this.slots) {
-      if (slot.current || !slot.ready) continue;
+    // the least busy ready worker takes each waiting message
+    while (this.queue.length > 0) {
+      let chosen: Slot | undefined;
+      const waiting = this.queue[0];
+      if (!waiting) return;
+      for (const slot of this.slots) {
+        if (!slot.ready || !this.canTake(slot, waiting.job)) continue;
+        if (!chosen || slot.inFlight.size < chosen.inFlight.size) chosen = slot;
+      }
+      if (!chosen) return;
       const pending = this.queue.shift();
       if (!pending) return;
-      slot.current = pending;
+      const slot = chosen;
+      slot.inFlight.set(pending.job.id, pending);
       pending.timer = setTimeout(() => {
         this.logger.warn({ budgetMs: this.config.relay.screening.timeoutMs }, 'screening overran its budget: worker restarted, message delivered unscreened');
         this.replace(slot.worker, `screening took longer than ${this.config.relay.screening.timeoutMs} ms`);
       }, this.config.relay.screening.timeoutMs);
       slot.worker.postMessage(pending.job);
     }
+  }
+
+  private canTake(slot: Slot, job: ScreeningJob): boolean {
+    if (slot.inFlight.size === 0) return true;
+    if (slot.inFlight.size >= JOBS_PER_WORKER) return false;
+    let bytes = job.raw.byteLength;
+    for (const pending of slot.inFlight.values()) bytes += pending.job.raw.byteLength;
+    return bytes <= QUEUED_BYTES_PER_WORKER;
   }
 
   private onReply(worker: Worker, reply: ScreeningReply): void {
@@ -132,10 +177,10 @@ export class Screener {
       this.dispatch();
       return;
     }
-    const pending = slot?.current;
-    if (!slot || !pending || pending.job.id !== reply.id) return;
+    const pending = slot?.inFlight.get(reply.id);
+    if (!slot || !pending) return;
     clearTimeout(pending.timer);
-    slot.current = undefined;
+    slot.inFlight.delete(reply.id);
     if ('result' in reply) pending.resolve(reply.result);
     else pending.resolve(this.failed(pending.job, reply.error));
     this.dispatch();
@@ -145,9 +190,9 @@ export class Screener {
   private replace(worker: Worker, reason: string, failedToStart = false): void {
     const slot = this.slots.find((candidate) => candidate.worker === worker);
     if (!slot) return;
-    const pending = slot.current;
-    slot.current = undefined;
-    if (pending) {
+    const stranded = [...slot.inFlight.values()];
+    slot.inFlight.clear();
+    for (const pending of stranded) {
       clearTimeout(pending.timer);
       pending.resolve(this.failed(pending.job, reason));
     }

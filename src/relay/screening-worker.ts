@@ -1,14 +1,15 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { filters } from '../../filters/index.js';
-import type { Config } from '../config/schema.js';
 import { Directory } from '../directory.js';
 import { prepareFilters, screen } from '../pipeline.js';
-import type { ScreeningJob, ScreeningReply } from './screener.js';
+import type { ScreeningJob, ScreeningReply, ScreeningWorkerData } from './screener.js';
+import { seedBankHolidays } from '../sla/calendar.js';
 import { errorMessage } from '../errors.js';
 
 // runs the pipeline off the SMTP event loop, so a message that makes parsing or a filter slow
 // can be stopped by terminating this thread
-const config = workerData as Config;
+const { config, bankHolidays } = workerData as ScreeningWorkerData;
+seedBankHolidays(bankHolidays);
 const environment = { config, directory: new Directory(config), filters };
 prepareFilters(config, filters);
 parentPort?.postMessage({ ready: true });

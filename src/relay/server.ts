@@ -152,21 +152,14 @@ export class Relay {
   }
 
   private onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback: (error?: Error | null, message?: string) => void): void {
-    const chunks: Buffer[] = [];
-    let length = 0;
     const limit = this.options.config.relay.maxMessageBytes;
-    stream.on('data', (chunk: Buffer) => {
-      length += chunk.length;
-      // past the limit the rest is read and dropped: the reply after "." refuses the message
-      if (length <= limit) chunks.push(chunk);
-    });
+    const received = new ReceivedBytes(limit);
+    stream.on('data', (chunk: Buffer) => received.append(chunk));
     stream.once('error', (error: Error) => {
       this.options.logger.debug({ err: error.message }, 'data stream failed');
     });
     stream.once('end', () => {
-      const raw = sharedCopy(chunks, Math.min(length, limit));
-      chunks.length = 0;
-      this.handleMessage(raw, stream.sizeExceeded || length > limit, session).then(
+      this.handleMessage(received.bytes(), stream.sizeExceeded || received.length > limit, session).then(
         (reply) => callback(null, reply),
         (error: unknown) => {
           if (error instanceof SmtpReplyError) return callback(error);
@@ -268,18 +261,42 @@ export class Relay {
   }
 }
 
+/** growth step of a message's buffer: one page-run at a time rather than one grow per chunk */
+const RECEIVE_STEP_BYTES = 64 * 1024;
+
 /**
- * The message in shared memory: the screening worker reads the same bytes the relay forwards,
- * so a large message is held once, not copied into each thread.
+ * The message as it arrives, written straight into shared memory: the screening worker reads
+ * the same bytes the relay forwards, and nothing is held twice (no list of chunks plus a copy).
+ * The buffer reserves room for the largest message allowed but only grows, page by page, as
+ * bytes come in. Past the limit bytes are counted and dropped: the reply after "." refuses them.
  */
-function sharedCopy(chunks: readonly Buffer[], length: number): Buffer {
-  const raw = Buffer.from(new SharedArrayBuffer(length));
-  let offset = 0;
-  for (const chunk of chunks) {
-    if (offset >= length) break;
-    offset += chunk.copy(raw, offset, 0, Math.min(chunk.length, length - offset));
+class ReceivedBytes {
+  private readonly shared: SharedArrayBuffer;
+  private view: Uint8Array;
+  length = 0;
+
+  constructor(private readonly limit: number) {
+    this.shared = new SharedArrayBuffer(0, { maxByteLength: limit });
+    this.view = new Uint8Array(this.shared);
   }
-  return raw;
+
+  append(chunk: Buffer): void {
+    const end = this.length + chunk.length;
+    const kept = Math.min(end, this.limit) - this.length;
+    if (kept > 0) {
+      if (this.shared.byteLength < this.length + kept) {
+        this.shared.grow(Math.min(this.limit, Math.ceil((this.length + kept) / RECEIVE_STEP_BYTES) * RECEIVE_STEP_BYTES));
+        this.view = new Uint8Array(this.shared);
+      }
+      this.view.set(kept === chunk.length ? chunk : chunk.subarray(0, kept), this.length);
+    }
+    this.length = end;
+  }
+
+  /** The bytes kept (at most `limit`), as a Buffer over the shared memory. */
+  bytes(): Buffer {
+    return Buffer.from(this.shared, 0, Math.min(this.length, this.limit));
+  }
 }
 
 export function forwardEnvelopeOf(session: SMTPServerSession): ForwardEnvelope {

@@ -1,4 +1,4 @@
-import Holidays from 'date-holidays';
+import { createRequire } from 'node:module';
 import type { Config } from '../config/schema.js';
 import { GatewayError } from '../errors.js';
 import type { Duration } from './duration.js';
@@ -16,6 +16,10 @@ export const HOLIDAY_STATE: Readonly<Record<Nation, HolidayState>> = {
   'northern-ireland': 'NIR',
 };
 
+type HolidaysClass = typeof import('date-holidays').default;
+const require = createRequire(import.meta.url);
+let holidaysClass: HolidaysClass | undefined;
+
 const holidaysByStateYear = new Map<string, ReadonlyMap<string, string>>();
 
 /** Public and bank holidays of one nation in one year: YYYY-MM-DD to the holiday's name. */
@@ -23,8 +27,11 @@ export function bankHolidaysOf(state: HolidayState, year: number): ReadonlyMap<s
   const key = `${state}-${year}`;
   let byDate = holidaysByStateYear.get(key);
   if (!byDate) {
+    // loaded on first need: its data for every country costs ~20 MB, which a screening worker
+    // seeded with a table (seedBankHolidays) never pays
+    holidaysClass ??= require('date-holidays') as HolidaysClass;
     const found = new Map<string, string>();
-    for (const holiday of new Holidays('GB', state, { types: ['public', 'bank'] }).getHolidays(year)) {
+    for (const holiday of new holidaysClass('GB', state, { types: ['public', 'bank'] }).getHolidays(year)) {
       // the type filter already drops observances; checked again so a data change cannot add them
       if (holiday.type !== 'public' && holiday.type !== 'bank') continue;
       found.set(holiday.date.slice(0, 10), holiday.name);
@@ -33,6 +40,23 @@ export function bankHolidaysOf(state: HolidayState, year: number): ReadonlyMap<s
     holidaysByStateYear.set(key, byDate);
   }
   return byDate;
+}
+
+/** Bank holidays as plain data, keyed `STATE-YEAR`: what another thread needs to skip date-holidays. */
+export type BankHolidayTable = Readonly<Record<string, ReadonlyArray<readonly [date: string, name: string]>>>;
+
+/** The holidays of one nation for the years `from` to `to` inclusive, as a table to hand on. */
+export function bankHolidayTable(state: HolidayState, from: number, to: number): BankHolidayTable {
+  const table: Record<string, Array<[string, string]>> = {};
+  for (let year = from; year <= to; year += 1) table[`${state}-${year}`] = [...bankHolidaysOf(state, year)];
+  return table;
+}
+
+/** Takes holidays worked out elsewhere (by the thread that started this one) as if looked up here. */
+export function seedBankHolidays(table: BankHolidayTable): void {
+  for (const [key, entries] of Object.entries(table)) {
+    if (!holidaysByStateYear.has(key)) holidaysByStateYear.set(key, new Map(entries));
+  }
 }
 
 /** The instant a local wall-clock time (a date and milliseconds into it) occurs in a time zone. */
