@@ -329,7 +329,8 @@ function signatoryOfLetter(source: TextSource, names: PoliticalNames): Author | 
 }
 
 function writesPersonally(sources: readonly TextSource[]): boolean {
-  return sources.some((source) => containsPattern(tokenise(source.text, 0, source.text.length, 5_000), PERSONAL_CAPACITY));
+  // sentence by sentence: the tokens are the ones the commitment search reads next, made once
+  return sources.some((source) => readSentences(source).some((sentence) => containsPattern(sentence.tokens, PERSONAL_CAPACITY)));
 }
 
 function exemptDecision(author: Author, sources: readonly TextSource[], options: ObligationOptions): boolean {

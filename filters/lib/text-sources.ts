@@ -10,6 +10,9 @@ import { tokenise, type Token } from './tokens.js';
  */
 export const MAX_SCANNED_CHARS = 60_000;
 
+const sourcesByMessage = new WeakMap<ScreenedMessage, Map<string, TextSource>>();
+const sentencesBySource = new WeakMap<TextSource, readonly ReadSentence[]>();
+
 /** A piece of text a filter reads, with where it stands so evidence can point at it exactly. */
 export interface TextSource {
   readonly location: EvidenceLocation;
@@ -36,11 +39,24 @@ export interface SourceSelection {
 export function textSources(message: ScreenedMessage, selection: SourceSelection): TextSource[] {
   const sources: TextSource[] = [];
   let budget = MAX_SCANNED_CHARS;
+  // the same piece of the same message is the same object for every filter, so its sentences
+  // (readSentences) are split and tokenised once per message, not once per filter
+  let known = sourcesByMessage.get(message);
+  if (!known) {
+    known = new Map();
+    sourcesByMessage.set(message, known);
+  }
   const take = (location: EvidenceLocation, text: string, offset: number): void => {
     if (budget <= 0 || text.trim().length === 0) return;
     const slice = text.length > budget ? text.slice(0, budget) : text;
     budget -= slice.length;
-    sources.push({ location, text: slice, offset });
+    const key = `${location}\u0000${offset}\u0000${slice.length}`;
+    let source = known.get(key);
+    if (!source) {
+      source = { location, text: slice, offset };
+      known.set(key, source);
+    }
+    sources.push(source);
   };
   if (selection.subject) take('subject', message.subject, 0);
   if (selection.newText) {
@@ -83,9 +99,11 @@ export interface ReadSentence {
 }
 
 /** The sentences of a source, in order, each tokenised (bounded by the splitter and tokeniser caps). */
-export function readSentences(source: TextSource): ReadSentence[] {
+export function readSentences(source: TextSource): readonly ReadSentence[] {
+  const known = sentencesBySource.get(source);
+  if (known) return known;
   const quotations = quotedSpans(source.text);
-  return splitSentences(source.text).map((span) => ({
+  const sentences = splitSentences(source.text).map((span) => ({
     source,
     start: span.start,
     end: span.end,
@@ -93,6 +111,8 @@ export function readSentences(source: TextSource): ReadSentence[] {
     question: /\?["'”’)\]]*$/.test(source.text.slice(span.start, span.end)),
     quotations,
   }));
+  sentencesBySource.set(source, sentences);
+  return sentences;
 }
 
 /** Evidence for the whole sentence. */

@@ -34,7 +34,7 @@ export interface TokenSpan {
 export interface PatternSet {
   readonly patterns: readonly TokenPattern[];
   readonly byFirstWord: ReadonlyMap<string, readonly TokenPattern[]>;
-  /** patterns that can open with any token (a wildcard, a number, or an optional first element) */
+  /** patterns that can open with any token (a wildcard, a number or a sum among their opening elements) */
   readonly unindexed: readonly TokenPattern[];
 }
 
@@ -65,18 +65,33 @@ export function compilePatterns(sources: readonly string[]): PatternSet {
   const byFirstWord = new Map<string, TokenPattern[]>();
   const unindexed: TokenPattern[] = [];
   for (const pattern of patterns) {
-    const first = pattern.elements[0];
-    if (!first || first.optional || first.kind !== 'words' || !first.words) {
+    const opening = openingWords(pattern);
+    if (!opening) {
       unindexed.push(pattern);
       continue;
     }
-    for (const word of first.words) {
+    for (const word of opening) {
       const list = byFirstWord.get(word) ?? [];
       list.push(pattern);
       byFirstWord.set(word, list);
     }
   }
   return { patterns, byFirstWord, unindexed };
+}
+
+/**
+ * The words a match of `pattern` can begin with: those of every element up to and including the
+ * first required one (optional elements before it may be skipped). Undefined when one of those
+ * elements is a wildcard, number or sum, which can begin with any token.
+ */
+function openingWords(pattern: TokenPattern): ReadonlySet<string> | undefined {
+  const words = new Set<string>();
+  for (const element of pattern.elements) {
+    if (element.kind !== 'words' || !element.words) return undefined;
+    for (const word of element.words) words.add(word);
+    if (!element.optional) break;
+  }
+  return words.size > 0 ? words : undefined;
 }
 
 function elementMatches(element: PatternElement, token: Token): boolean {
@@ -108,20 +123,27 @@ export function matchAt(tokens: readonly Token[], index: number, pattern: TokenP
   return end > index ? end : -1;
 }
 
-function longestAt(tokens: readonly Token[], index: number, set: PatternSet, limit: number): { end: number; pattern?: TokenPattern } {
-  let end = -1;
-  let found: TokenPattern | undefined;
-  const candidates = set.byFirstWord.get((tokens[index] as Token).lower);
-  for (const list of candidates ? [candidates, set.unindexed] : [set.unindexed]) {
-    for (const pattern of list) {
-      const candidateEnd = matchAt(tokens, index, pattern, limit);
-      if (candidateEnd > end) {
-        end = candidateEnd;
-        found = pattern;
-      }
+interface LongestMatch {
+  end: number;
+  pattern?: TokenPattern;
+}
+
+function longestAt(tokens: readonly Token[], index: number, set: PatternSet, limit: number): LongestMatch {
+  const best: LongestMatch = { end: -1 };
+  const indexed = set.byFirstWord.get((tokens[index] as Token).lower);
+  if (indexed) longestOf(indexed, tokens, index, limit, best);
+  if (set.unindexed.length > 0) longestOf(set.unindexed, tokens, index, limit, best);
+  return best;
+}
+
+function longestOf(patterns: readonly TokenPattern[], tokens: readonly Token[], index: number, limit: number, best: LongestMatch): void {
+  for (const pattern of patterns) {
+    const end = matchAt(tokens, index, pattern, limit);
+    if (end > best.end) {
+      best.end = end;
+      best.pattern = pattern;
     }
   }
-  return found ? { end, pattern: found } : { end };
 }
 
 /** Every non-overlapping match of the set in `tokens[from, to)`, left to right, longest first. */

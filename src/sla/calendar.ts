@@ -72,6 +72,26 @@ const offsetFormatters = new Map<string, Intl.DateTimeFormat>();
 
 /** A zone's offset from UTC at an instant, milliseconds (BST: +3 600 000). */
 function zoneOffsetAt(epochMs: number, timeZone: string): number {
+  // offsets change only at transitions, which fall on quarter hours: a quarter hour whose two ends
+  // agree has one offset throughout, so it is looked up once rather than per deadline computed
+  const bucket = Math.floor(epochMs / OFFSET_BUCKET_MS);
+  const key = `${timeZone}\u0000${bucket}`;
+  const cached = offsetsByBucket.get(key);
+  if (cached !== undefined) return cached;
+  const offset = formattedOffsetAt(epochMs, timeZone);
+  const start = bucket * OFFSET_BUCKET_MS;
+  if (formattedOffsetAt(start, timeZone) === offset && formattedOffsetAt(start + OFFSET_BUCKET_MS - 1000, timeZone) === offset) {
+    if (offsetsByBucket.size >= MAX_CACHED_OFFSETS) offsetsByBucket.clear();
+    offsetsByBucket.set(key, offset);
+  }
+  return offset;
+}
+
+const OFFSET_BUCKET_MS = 15 * 60 * 1000;
+const MAX_CACHED_OFFSETS = 10_000;
+const offsetsByBucket = new Map<string, number>();
+
+function formattedOffsetAt(epochMs: number, timeZone: string): number {
   let formatter = offsetFormatters.get(timeZone);
   if (!formatter) {
     formatter = new Intl.DateTimeFormat('en-GB', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
@@ -121,7 +141,6 @@ export class WorkingCalendar {
   private readonly extraHolidays: ReadonlySet<string>;
   private readonly startMs: number;
   private readonly endMs: number;
-  private readonly formatter: Intl.DateTimeFormat;
 
   constructor(readonly policy: CalendarPolicy) {
     this.closureDays = new Set(policy.closureDays);
@@ -131,16 +150,8 @@ export class WorkingCalendar {
     if (this.startMs >= this.endMs) {
       throw new GatewayError('CALENDAR_INVALID', `working hours start ${policy.workingHours.start} is not before end ${policy.workingHours.end}`);
     }
-    this.formatter = new Intl.DateTimeFormat('en-GB', {
-      timeZone: policy.timezone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    });
+    // an unknown time zone fails here, when the calendar is built, not on the first deadline
+    zoneOffsetAt(Date.now(), policy.timezone);
   }
 
   /** The calendar of the council in this policy file. */
@@ -314,10 +325,9 @@ export class WorkingCalendar {
   }
 
   private localTime(instant: Date): LocalTime {
-    const parts: Record<string, string> = {};
-    for (const part of this.formatter.formatToParts(instant)) parts[part.type] = part.value;
-    const date = `${parts.year}-${parts.month}-${parts.day}`;
-    const msOfDay = ((Number(parts.hour) * 60 + Number(parts.minute)) * 60 + Number(parts.second)) * 1000 + instant.getUTCMilliseconds();
+    const wallClock = new Date(instant.getTime() + zoneOffsetAt(instant.getTime(), this.policy.timezone));
+    const date = wallClock.toISOString().slice(0, 10);
+    const msOfDay = wallClock.getTime() - Date.UTC(wallClock.getUTCFullYear(), wallClock.getUTCMonth(), wallClock.getUTCDate());
     return { date, msOfDay };
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { WorkingCalendar, type CalendarPolicy, type Nation } from '../../src/sla/calendar.js';
+import { WorkingCalendar, zonedInstant, type CalendarPolicy, type Nation } from '../../src/sla/calendar.js';
 import { parseDuration, type Duration } from '../../src/sla/duration.js';
 import { exampleConfig } from '../helpers/config.js';
 
@@ -152,6 +152,22 @@ describe('daylight saving', () => {
   it('a deadline across the autumn change closes at 17:00 GMT', () => {
     // Friday 23 October 2026 10:00 BST; clocks go back on Sunday 25 October
     expect(iso(england.deadline(new Date('2026-10-23T09:00:00Z'), duration('1 working day')))).toBe('2026-10-26T17:00:00.000Z');
+  });
+
+  it('reads local time right up to and after each change, second by second', () => {
+    const hour = 3_600_000;
+    // spring: 00:59:59 GMT is followed by 02:00:00 BST (01:00 UTC)
+    expect(iso(zonedInstant('2026-03-29', hour - 1000, 'Europe/London'))).toBe('2026-03-29T00:59:59.000Z');
+    expect(iso(zonedInstant('2026-03-29', 2 * hour, 'Europe/London'))).toBe('2026-03-29T01:00:00.000Z');
+    expect(iso(zonedInstant('2026-03-29', 2 * hour + 1000, 'Europe/London'))).toBe('2026-03-29T01:00:01.000Z');
+    // autumn: 00:59:59 UTC is 01:59:59 BST; 01:00:00 UTC is 01:00:00 GMT
+    expect(iso(zonedInstant('2026-10-25', 0.5 * hour, 'Europe/London'))).toBe('2026-10-24T23:30:00.000Z');
+    expect(iso(zonedInstant('2026-10-25', 3 * hour, 'Europe/London'))).toBe('2026-10-25T03:00:00.000Z');
+    // the same instants asked again (now answered from the cache of offsets) give the same answers
+    expect(iso(zonedInstant('2026-03-29', hour - 1000, 'Europe/London'))).toBe('2026-03-29T00:59:59.000Z');
+    expect(iso(zonedInstant('2026-10-25', 3 * hour, 'Europe/London'))).toBe('2026-10-25T03:00:00.000Z');
+    expect(england.isWithinWorkingHours(new Date('2026-03-30T07:59:59Z'))).toBe(false);
+    expect(england.isWithinWorkingHours(new Date('2026-03-30T08:00:00Z'))).toBe(true);
   });
 
   it('working hours carry over the spring change weekend', () => {
