@@ -13,7 +13,7 @@ const { NextHopClient } = await load('relay/forward.js');
 const { Screener } = await load('relay/screener.js');
 const { forwardEnvelopeOf, Relay } = await load('relay/server.js');
 
-const [mode, nextHop, workers] = process.argv.slice(2);
+const [mode, nextHop, workers, variant] = process.argv.slice(2);
 const nextHopClient = new NextHopClient({ address: nextHop, hostname: 'bench.test', poolSize: 40, timeoutMs: 60_000, logger: silentLogger });
 
 /** VmHWM: the process's peak resident set, worker threads included */
@@ -23,7 +23,12 @@ function peakRss() {
 }
 
 process.on('message', (request) => {
-  if (request === 'memory') process.send?.({ rss: process.memoryUsage().rss, peak: peakRss() });
+  if (request === 'memory') process.send?.({ ...process.memoryUsage(), peak: peakRss() });
+  // CPU time of the whole process (every thread), microseconds: cost per message on a busy machine
+  if (request === 'cpu') {
+    const { user, system } = process.cpuUsage();
+    process.send?.({ cpu: user + system });
+  }
 });
 process.on('disconnect', () => process.exit(0));
 
@@ -45,8 +50,10 @@ if (mode === 'bare') {
   server.listen(0, '127.0.0.1', () => process.send?.({ port: server.server.address().port }));
 } else {
   const policy = parse(readFileSync(defaultConfigPath(), 'utf8'));
+  // 'unscreened': every filter off, so the relay's own cost shows apart from the filters'
+  if (variant === 'unscreened') for (const settings of Object.values(policy.filters)) settings.enabled = false;
   const result = validateConfig(
-    { ...policy, relay: { ...policy.relay, listen: '127.0.0.1:0', nextHop, hostname: 'bench.test', nextHopPoolSize: 40, screening: { workers: Number(workers ?? 1) } } },
+    { ...policy, relay: { ...policy.relay, listen: '127.0.0.1:0', nextHop, hostname: 'bench.test', nextHopPoolSize: 40, screening: { ...policy.relay?.screening, workers: Number(workers ?? 1) } } },
     'bench',
   );
   if ('problems' in result) throw new Error(JSON.stringify(result.problems));

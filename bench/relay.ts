@@ -43,6 +43,19 @@ async function openClient(port: number): Promise<SMTPConnection> {
   return connection;
 }
 
+/** CPU time the process has used so far, every thread, microseconds. */
+function cpuTime(target: Started): Promise<number> {
+  return new Promise((resolve) => {
+    const listener = (reply: { cpu?: number }): void => {
+      if (reply.cpu === undefined) return;
+      target.child.off('message', listener);
+      resolve(reply.cpu);
+    };
+    target.child.on('message', listener);
+    target.child.send('cpu');
+  });
+}
+
 function send(connection: SMTPConnection, message: Buffer): Promise<number> {
   const started = process.hrtime.bigint();
   return new Promise((resolve, reject) => {
@@ -160,10 +173,12 @@ export async function run(): Promise<void> {
   const sink = await startProcess('sink-process.ts');
   const bare = await startProcess('relay-process.mjs', ['bare', `127.0.0.1:${sink.port}`]);
   const gateway = await startProcess('relay-process.mjs', ['gateway', `127.0.0.1:${sink.port}`, '1']);
-  const targets: Array<[string, number]> = [
-    ['direct to sink', sink.port],
-    ['bare pass-through', bare.port],
-    ['gateway', gateway.port],
+  const unscreened = await startProcess('relay-process.mjs', ['gateway', `127.0.0.1:${sink.port}`, '1', 'unscreened']);
+  const targets: Array<[string, Started]> = [
+    ['direct to sink', sink],
+    ['bare pass-through', bare],
+    ['gateway, filters off', unscreened],
+    ['gateway', gateway],
   ];
   try {
     const cases: Array<{ size: number; label: string; total: number }> = [
@@ -171,24 +186,28 @@ export async function run(): Promise<void> {
       { size: 100 * 1024, label: '100 KB', total: 600 },
     ];
     console.log(`\nRelay throughput and latency (median of ${REPEATS} runs; each row in this one run)`);
-    console.log('size    conc  path                 msg/s   p50 ms   p99 ms   vs bare   vs direct');
+    console.log('"filters off" parses and checks each message but runs no filter; CPU is the relay process\'s, every thread, per message');
+    console.log('size    conc  path                   msg/s   p50 ms   p99 ms   vs bare   vs direct   CPU ms/msg');
     for (const { size, label, total } of cases) {
       const message = makeMessage(size);
       // warm up connections, JIT and the screening worker
-      for (const [, port] of targets) await closedLoop(port, 4, 200, message);
+      for (const [, target] of targets) await closedLoop(target.port, 4, 200, message);
       for (const concurrency of [1, 20]) {
-        const results = new Map<string, LoadResult>();
-        for (const [name, port] of targets) {
+        const results = new Map<string, LoadResult & { cpuMs: number }>();
+        for (const [name, target] of targets) {
           const runs: LoadResult[] = [];
-          for (let r = 0; r < REPEATS; r += 1) runs.push(await closedLoop(port, concurrency, concurrency === 1 ? Math.floor(total / 3) : total, message));
-          results.set(name, { perSecond: median(runs.map((x) => x.perSecond)), p50: median(runs.map((x) => x.p50)), p99: median(runs.map((x) => x.p99)) });
+          const count = concurrency === 1 ? Math.floor(total / 3) : total;
+          const cpuBefore = target === sink ? undefined : await cpuTime(target);
+          for (let r = 0; r < REPEATS; r += 1) runs.push(await closedLoop(target.port, concurrency, count, message));
+          const cpuMs = cpuBefore === undefined ? Number.NaN : ((await cpuTime(target)) - cpuBefore) / 1000 / (REPEATS * count);
+          results.set(name, { perSecond: median(runs.map((x) => x.perSecond)), p50: median(runs.map((x) => x.p50)), p99: median(runs.map((x) => x.p99)), cpuMs });
         }
         const bareRate = results.get('bare pass-through')?.perSecond ?? Number.NaN;
         const directRate = results.get('direct to sink')?.perSecond ?? Number.NaN;
         for (const [name, result] of results) {
           console.log(
-            `${label.padEnd(7)} ${String(concurrency).padStart(4)}  ${name.padEnd(18)} ${fmt(result.perSecond).padStart(7)} ${fmt(result.p50, 2).padStart(8)} ${fmt(result.p99, 2).padStart(8)}` +
-              `   ${fmt((result.perSecond / bareRate) * 100).padStart(5)}%   ${fmt((result.perSecond / directRate) * 100).padStart(7)}%`,
+            `${label.padEnd(7)} ${String(concurrency).padStart(4)}  ${name.padEnd(20)} ${fmt(result.perSecond).padStart(7)} ${fmt(result.p50, 2).padStart(8)} ${fmt(result.p99, 2).padStart(8)}` +
+              `   ${fmt((result.perSecond / bareRate) * 100).padStart(5)}%   ${fmt((result.perSecond / directRate) * 100).padStart(7)}%   ${fmt(result.cpuMs, 3).padStart(10)}`,
           );
         }
       }
@@ -209,6 +228,7 @@ export async function run(): Promise<void> {
     console.log(`\nGateway peak resident memory after eight 5 MB messages in flight at once: ${fmt(peak / 1024 / 1024)} MB (target <= 200 MB)`);
   } finally {
     await stop(gateway);
+    await stop(unscreened);
     await stop(bare);
     await stop(sink);
   }

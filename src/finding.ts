@@ -80,3 +80,16 @@ export interface Filter<Options extends object = Record<string, unknown>> {
 
 /** The pseudo-filter id under which screening failures are reported. */
 export const SCREENING_ERROR = 'screening-error';
+
+/** The finding for a message, or a filter, that could not be screened: the mail still flows. */
+export function screeningError(rule: string, explanation: string, detail: string): Finding {
+  return {
+    filter: SCREENING_ERROR,
+    rule,
+    severity: 'low',
+    score: 1,
+    protocolRef: 'n/a',
+    evidence: detail ? [{ location: 'envelope', text: detail.slice(0, 500) }] : [],
+    explanation,
+  };
+}

@@ -1,6 +1,6 @@
 import type { Config } from './config/schema.js';
 import type { Directory } from './directory.js';
-import { SCREENING_ERROR, type Filter, type FilterContext, type Finding } from './finding.js';
+import { screeningError, type Filter, type FilterContext, type Finding } from './finding.js';
 import type { ScreenedMessage } from './message/model.js';
 import { parseMessage, type Envelope } from './message/parse.js';
 import { decide, type Decision } from './policy.js';
@@ -86,14 +86,3 @@ function failure(filter: Filter, context: FilterContext, what: string): Finding 
   );
 }
 
-export function screeningError(rule: string, explanation: string, detail: string): Finding {
-  return {
-    filter: SCREENING_ERROR,
-    rule,
-    severity: 'low',
-    score: 1,
-    protocolRef: 'n/a',
-    evidence: detail ? [{ location: 'envelope', text: detail.slice(0, 500) }] : [],
-    explanation,
-  };
-}

@@ -143,8 +143,31 @@ function readMail(raw: Buffer, maxHtmlChars: number): Promise<ParsedMail> {
         resolve(mail);
       }, reject);
     });
-    parser.end(raw);
+    feed(parser, raw);
   });
+}
+
+/** bytes written to the parser at a time */
+const FEED_SLICE_BYTES = 64 * 1024;
+
+/**
+ * Writes the message in slices, waiting whenever the parser asks: written whole, a large message
+ * is split into lines and decoded all at once, and parsing it holds several times its size.
+ */
+function feed(parser: MailParser, raw: Buffer): void {
+  let offset = 0;
+  const writeSome = (): void => {
+    while (offset < raw.length) {
+      const slice = raw.subarray(offset, Math.min(raw.length, offset + FEED_SLICE_BYTES));
+      offset += slice.length;
+      if (!parser.write(slice)) {
+        parser.once('drain', writeSome);
+        return;
+      }
+    }
+    parser.end();
+  };
+  writeSome();
 }
 
 function collectAttachment(stream: AttachmentStream): Promise<ParsedAttachment> {

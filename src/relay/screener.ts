@@ -1,10 +1,10 @@
 import { Worker } from 'node:worker_threads';
-import { filters } from '../../filters/index.js';
 import type { Config } from '../config/schema.js';
 import { Directory } from '../directory.js';
 import type { Logger } from '../log.js';
 import type { Envelope } from '../message/parse.js';
-import { prepareFilters, screen, screeningError, type ScreeningResult } from '../pipeline.js';
+import { screeningError } from '../finding.js';
+import type { ScreeningEnvironment, ScreeningResult } from '../pipeline.js';
 import { GatewayError } from '../errors.js';
 import { decide } from '../policy.js';
 import { bankHolidayTable, HOLIDAY_STATE, type BankHolidayTable } from '../sla/calendar.js';
@@ -68,7 +68,8 @@ interface Slot {
 export class Screener {
   private readonly slots: Slot[] = [];
   private readonly queue: Pending[] = [];
-  private readonly inline?: { config: Config; directory: Directory };
+  /** screening on this thread (no workers): the pipeline, loaded only in that case */
+  private inline?: Promise<{ screen: typeof import('../pipeline.js').screen; environment: ScreeningEnvironment }>;
   private nextId = 1;
   private closed = false;
   private readonly started: Promise<void>;
@@ -85,13 +86,15 @@ export class Screener {
     // a caller that never awaits ready() must not see an unhandled rejection
     this.started.catch(() => undefined);
     if (workers === 0) {
-      this.inline = { config, directory: new Directory(config) };
-      try {
-        prepareFilters(config, filters);
-        this.settleStart?.resolve();
-      } catch (error) {
-        this.settleStart?.reject(error instanceof Error ? error : new Error(String(error)));
-      }
+      // with workers, this thread never loads the parser or the filters: their memory is the workers'
+      this.inline = Promise.all([import('../pipeline.js'), import('../../filters/index.js')]).then(([pipeline, { filters }]) => {
+        pipeline.prepareFilters(config, filters);
+        return { screen: pipeline.screen, environment: { config, directory: new Directory(config), filters } };
+      });
+      this.inline.then(
+        () => this.settleStart?.resolve(),
+        (error: unknown) => this.settleStart?.reject(error instanceof Error ? error : new Error(String(error))),
+      );
     }
     for (let i = 0; i < workers; i += 1) this.slots.push({ worker: this.spawn(), ready: false, inFlight: new Map() });
   }
@@ -103,7 +106,8 @@ export class Screener {
 
   async screen(raw: Buffer, envelope: Envelope, receivedAt: Date): Promise<ScreeningResult> {
     if (this.inline) {
-      return screen({ raw, envelope, receivedAt }, { ...this.inline, filters });
+      const { screen, environment } = await this.inline;
+      return screen({ raw, envelope, receivedAt }, environment);
     }
     return new Promise<ScreeningResult>((resolve) => {
       const job: ScreeningJob = { id: this.nextId++, raw, envelope, receivedAt: receivedAt.toISOString() };

@@ -88,6 +88,7 @@ function zoneOffsetAt(epochMs: number, timeZone: string): number {
 }
 
 const OFFSET_BUCKET_MS = 15 * 60 * 1000;
+const MAX_CACHED_DAY_COUNTS = 10_000;
 const MAX_CACHED_OFFSETS = 10_000;
 const offsetsByBucket = new Map<string, number>();
 
@@ -141,6 +142,7 @@ export class WorkingCalendar {
   private readonly extraHolidays: ReadonlySet<string>;
   private readonly startMs: number;
   private readonly endMs: number;
+  private readonly workingDaysCache = new Map<string, string>();
 
   constructor(readonly policy: CalendarPolicy) {
     this.closureDays = new Set(policy.closureDays);
@@ -294,8 +296,14 @@ export class WorkingCalendar {
 
   /** The Nth working day after a local date (N = 0 is the date itself). */
   workingDaysAfter(date: string, count: number): string {
+    // every enquiry received on one day gets the same answers: worked out once per day and count
+    const key = `${date}|${count}`;
+    const known = this.workingDaysCache.get(key);
+    if (known !== undefined) return known;
     let day = date;
     for (let counted = 0; counted < count; counted++) day = this.workingDayAfter(day);
+    if (this.workingDaysCache.size >= MAX_CACHED_DAY_COUNTS) this.workingDaysCache.clear();
+    this.workingDaysCache.set(key, day);
     return day;
   }
 
