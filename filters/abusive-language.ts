@@ -106,7 +106,7 @@ const COUNCIL_ROLES = new Set(['member', 'officer', 'monitoring-officer', 'counc
 const REPLY_PREFIX = /^\s*(re|fw|fwd|aw|sv|wg)\s*(\[\d+\])?\s*:/i;
 
 // read on first use (or by prepare() in the screening worker): code that only validates the
-// policy file imports this module and should not hold a 40 MB model
+// policy file imports this module and should not read the model file
 const model = (): AbuseModel => shippedModel();
 const namesByDirectory = new WeakMap<Directory, PersonNames>();
 
@@ -144,6 +144,7 @@ export const abusiveLanguageFilter: Filter<AbusiveLanguageOptions> = {
     const hits = new Map<Category, Hit[]>();
     for (const segment of segmentsOf(message, options.screenSubject, options.maxScreenedChars)) {
       for (const sentence of analyseText(segment.text, settings)) {
+        if (sentence.cues.length === 0 && !(audience && sentence.criticism)) continue;
         const evidence: Evidence = {
           location: segment.location,
           text: segment.text.slice(sentence.start, sentence.end),
@@ -246,10 +247,31 @@ function segmentsOf(message: ScreenedMessage, screenSubject: boolean, budget: nu
   for (const span of message.text.newSpans) {
     if (remaining <= 0) break;
     const end = Math.min(span.end, span.start + remaining);
-    segments.push({ location: 'body', text: message.text.body.slice(span.start, end), base: span.start });
+    for (const [from, to] of ownLines(message.text.body, span.start, end)) segments.push({ location: 'body', text: message.text.body.slice(from, to), base: from });
     remaining -= end - span.start;
   }
   return segments;
+}
+
+/** "ALB> God bless us…", "bmn> …": a line quoted from an earlier message under the writer's initials */
+const INITIALS_QUOTE = /^[ \t]{0,3}[A-Za-z&]{1,5}>/;
+
+/** The stretches of [start, end) that are not lines quoted under someone's initials. */
+function ownLines(body: string, start: number, end: number): Array<readonly [number, number]> {
+  const stretches: Array<[number, number]> = [];
+  let lineStart = start;
+  let open = start;
+  while (lineStart < end) {
+    const newline = body.indexOf('\n', lineStart);
+    const lineEnd = newline < 0 || newline >= end ? end : newline + 1;
+    if (INITIALS_QUOTE.test(body.slice(lineStart, Math.min(lineEnd, lineStart + 12)))) {
+      if (lineStart > open) stretches.push([open, lineStart]);
+      open = lineEnd;
+    }
+    lineStart = lineEnd;
+  }
+  if (end > open) stretches.push([open, end]);
+  return stretches;
 }
 
 function namesFor(directory: Directory, message: ScreenedMessage): PersonNames {
@@ -296,7 +318,7 @@ export function scoreText(text: string, options: AbusiveLanguageOptions = DEFAUL
   const screened = text.slice(0, options.maxScreenedChars);
   const analyses = analyseText(screened, settings).map((sentence) => ({
     ...sentence,
-    // below its own threshold an unaimed insult still ranks the text, as a cue that is not reported
+    // below its own threshold an unaimed insult is not reported, so it does not rank the text as one
     cues: sentence.cues.map((cue) => (isUnaimedInsult(cue) && cue.score < options.unaimedInsultThreshold ? { ...cue, score: Math.min(cue.score, threshold(cue.category) - 0.001) } : cue)),
   }));
   for (const sentence of analyses) {

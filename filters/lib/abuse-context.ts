@@ -56,6 +56,7 @@ export interface PersonNames {
 export const NO_NAMES: PersonNames = { single: new Set(), full: new Set() };
 
 const TITLES: ReadonlySet<string> = new Set(['mr', 'mrs', 'ms', 'miss', 'dr', 'cllr', 'councillor', 'sir', 'dame', 'prof', 'professor']);
+const TITLE_ABBREVIATIONS: ReadonlySet<string> = new Set(['mr', 'mrs', 'ms', 'dr']);
 /** words too common to be taken for a name even when capitalised at a sentence start */
 const NOT_NAMES: ReadonlySet<string> = new Set(['will', 'may', 'mark', 'rose', 'bill', 'grace', 'hope', 'joy', 'amber', 'marsh', 'finch', 'faith']);
 
@@ -74,15 +75,48 @@ export function namesOf(people: ReadonlyArray<{ readonly name: string }>): Perso
   return { single, full };
 }
 
+/** pronouns, which outrank a name; then the kinds of noun, which a name outranks */
+const PRONOUN_MARKS: ReadonlyMap<string, Mark> = marksOf([
+  [THIRD_PERSON_PLURAL, 'plural'],
+  [THIRD_PERSON, 'third'],
+  [FIRST_PERSON, 'self'],
+  [SECOND_PERSON, 'you'],
+]);
+const NOUN_MARKS: ReadonlyMap<string, Mark> = marksOf([
+  [SITUATION_NOUNS, 'situation'],
+  [PERSON_ATTRIBUTES, 'attribute'],
+  [PERSON_NOUNS, 'person'],
+]);
+
+/** one map from lists given lowest priority first, so a word in two lists keeps the later one's mark */
+function marksOf(lists: ReadonlyArray<readonly [ReadonlySet<string>, Mark]>): ReadonlyMap<string, Mark> {
+  const map = new Map<string, Mark>();
+  for (const [words, mark] of lists) for (const word of words) map.set(word, mark);
+  return map;
+}
+
+const firstNamesOfFull = new WeakMap<ReadonlySet<string>, ReadonlySet<string>>();
+
+/** the first words of the full names, so most tokens need no two-word lookup */
+function fullNameStarts(full: ReadonlySet<string>): ReadonlySet<string> {
+  let starts = firstNamesOfFull.get(full);
+  if (!starts) {
+    starts = new Set([...full].map((name) => name.split(' ')[0] as string));
+    firstNamesOfFull.set(full, starts);
+  }
+  return starts;
+}
+
 /** Marks every token that refers to a party, a person or a situation. */
 export function markTokens(tokens: readonly Token[], names: PersonNames): (Mark | undefined)[] {
   const marks: (Mark | undefined)[] = new Array(tokens.length).fill(undefined);
+  const starts = fullNameStarts(names.full);
   for (let i = 0; i < tokens.length; i += 1) {
     const token = tokens[i] as Token;
     if (token.kind !== 'word') continue;
     const word = token.word;
     const next = tokens[i + 1];
-    if (next && next.kind === 'word' && names.full.has(`${word} ${next.word}`)) {
+    if (next && next.kind === 'word' && starts.has(word) && names.full.has(`${word} ${next.word}`)) {
       marks[i] = 'name';
       marks[i + 1] = 'name';
       i += 1;
@@ -94,15 +128,12 @@ export function markTokens(tokens: readonly Token[], names: PersonNames): (Mark 
       i += 1;
       continue;
     }
-    if (SECOND_PERSON.has(word)) marks[i] = 'you';
-    else if (FIRST_PERSON.has(word)) marks[i] = 'self';
-    else if (THIRD_PERSON.has(word)) marks[i] = 'third';
-    else if (THIRD_PERSON_PLURAL.has(word)) marks[i] = 'plural';
+    const pronoun = PRONOUN_MARKS.get(word);
+    if (pronoun !== undefined) marks[i] = pronoun;
     else if (token.capitalised && names.single.has(word) && !(i === 0 && NOT_NAMES.has(word)) && !token.upper) marks[i] = 'name';
     else if (word === '@user') marks[i] = 'name';
-    else if (PERSON_NOUNS.has(word)) marks[i] = 'person';
-    else if (PERSON_ATTRIBUTES.has(word)) marks[i] = 'attribute';
-    else if (SITUATION_NOUNS.has(word)) marks[i] = 'situation';
+    // "MS Office", "DR site": a title in capitals with no name after it is an abbreviation
+    else if (!(token.upper && TITLE_ABBREVIATIONS.has(word))) marks[i] = NOUN_MARKS.get(word);
   }
   return marks;
 }
@@ -282,6 +313,7 @@ const OPENING_QUOTES: ReadonlyMap<string, string> = new Map(Object.entries({ '"'
 /** Character ranges inside quotation marks. A straight single quote counts only at word edges. */
 export function quotedRanges(text: string): Array<readonly [number, number]> {
   const ranges: Array<readonly [number, number]> = [];
+  if (!mayQuote(text)) return ranges;
   let i = 0;
   while (i < text.length) {
     const ch = text[i] as string;
@@ -316,6 +348,16 @@ export function quotedRanges(text: string): Array<readonly [number, number]> {
     i = found + 1;
   }
   return ranges;
+}
+
+/** any character that can open a quotation: most sentences have none */
+function mayQuote(text: string): boolean {
+  for (let i = 0; i < text.length; i += 1) {
+    const code = text.charCodeAt(i);
+    // " ' « „ “ ‘
+    if (code === 0x22 || code === 0x27 || code === 0xab || code === 0x201e || code === 0x201c || code === 0x2018) return true;
+  }
+  return false;
 }
 
 export function isInside(ranges: ReadonlyArray<readonly [number, number]>, at: number): boolean {

@@ -419,7 +419,10 @@ export const PHRASES: readonly PhraseEntry[] = [
     label: 'swearing at a person',
     patterns: [
       '(fuck|fucking|screw|sod|bugger) (you|off|yourself|yourselves|the lot of you)',
-      '(piss|sod|bugger|naff|eff|fuck|jog) off',
+      '(eff|fuck) off',
+      // "that will piss off the record labels" annoys someone; "piss off." and "piss off, you …" tell them to go
+      '(piss|sod|bugger|naff|jog) off $',
+      '(piss|sod|bugger|naff|jog) off (and|you|back|home|now|then|out|mate)',
       'go (fuck|screw) yourself',
       'up yours',
       'get stuffed',

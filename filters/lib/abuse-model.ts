@@ -7,14 +7,18 @@ import { errorMessage } from '../../src/errors.js';
 
 /**
  * The trained part of the abusive-language filter: a logistic regression over word unigrams,
- * word bigrams and character 3-5-grams of each word, on an L2-normalised binary vector. Trained by
- * scripts/train-abusive-language.ts; the model file records its version, date, data and
- * parameters. Kept deliberately small and transparent: every weight is a readable feature. From
- * 1.1.0 the training scales features by their naive-Bayes log-count ratio (NB-SVM) and folds that
- * ratio into each shipped weight, so scoring is unchanged: present features' weights, summed.
+ * word bigrams, character 3-5-grams of each word and lexicon classes. Every occurrence of a
+ * feature counts, and the sum of the weights of all occurrences is divided by the square root of
+ * their number. Trained by scripts/train-abusive-language.ts; the model file records its version,
+ * date, data and parameters, and keeps every weight under its readable feature name.
+ *
+ * Loaded, the weights live in typed arrays keyed by a 64-bit hash of the feature name, and what a
+ * word contributes on its own (its unigram, lexicon class and character n-grams) is summed once
+ * per distinct word and cached, so scoring a sentence costs a few operations per token and the
+ * loaded model a couple of megabytes.
  */
 
-export const MODEL_FORMAT = 'abusive-language-logistic/1';
+export const MODEL_FORMAT = 'abusive-language-logistic/2';
 export const MODEL_FILE = 'abusive-language.v1.json';
 
 export interface ModelSource {
@@ -50,27 +54,13 @@ const MIN_CHAR_GRAM = 3;
 const MAX_CHAR_GRAM = 5;
 /** words longer than this contribute only their word feature (long strings are ids and hashes) */
 const MAX_GRAM_WORD = 20;
-/** n-grams of a word are cached; the cache is dropped when it grows past this many words */
-const GRAM_CACHE_WORDS = 50_000;
+/** what a word contributes is cached; the cache is dropped when it holds this many words (about 100 bytes each) */
+const WORD_CACHE_WORDS = 10_000;
 
-const gramCache = new Map<string, readonly string[]>();
 /** "Scunthorpe", "cocktail", "assessment": innocent words whose letters spell something rude give the model only their word feature */
 const NO_GRAM_WORDS: ReadonlySet<string> = new Set(FALSE_FRIEND_WORDS);
-
-function charGrams(word: string): readonly string[] {
-  const cached = gramCache.get(word);
-  if (cached) return cached;
-  const grams: string[] = [];
-  if (word.length <= MAX_GRAM_WORD && !NO_GRAM_WORDS.has(word)) {
-    const padded = ` ${word} `;
-    for (let n = MIN_CHAR_GRAM; n <= MAX_CHAR_GRAM; n += 1) {
-      for (let i = 0; i + n <= padded.length; i += 1) grams.push(`c:${padded.slice(i, i + n)}`);
-    }
-  }
-  if (gramCache.size >= GRAM_CACHE_WORDS) gramCache.clear();
-  gramCache.set(word, grams);
-  return grams;
-}
+/** a lexicon class right after these is aimed at someone: "you idiot", "your bullshit" */
+const ADDRESSES: ReadonlySet<string> = new Set(['you', 'your', '@user']);
 
 /** the word a token contributes to the model: numbers and links collapse to one feature each */
 export function modelWord(token: Token): string | undefined {
@@ -94,13 +84,26 @@ function lexiconFeature(word: string): string | undefined {
   return undefined;
 }
 
-/** The distinct features of a piece of text; shared by training and scoring so they cannot drift. */
-export function featuresOf(tokens: readonly Token[]): string[] {
-  return [...featureSet(tokens)];
+/** the features a word has wherever it stands: its unigram, its lexicon class, its character n-grams */
+function wordFeatures(word: string): string[] {
+  const features = [`w:${word}`];
+  const known = lexiconFeature(word);
+  if (known) features.push(known);
+  if (word !== '0' && word !== 'url' && word !== '@user' && word.length > 1 && word.length <= MAX_GRAM_WORD && !NO_GRAM_WORDS.has(word)) {
+    const padded = ` ${word} `;
+    for (let n = MIN_CHAR_GRAM; n <= MAX_CHAR_GRAM; n += 1) {
+      for (let i = 0; i + n <= padded.length; i += 1) features.push(`c:${padded.slice(i, i + n)}`);
+    }
+  }
+  return features;
 }
 
-function featureSet(tokens: readonly Token[]): Set<string> {
-  const features = new Set<string>();
+/**
+ * Every feature occurrence in a piece of text, by name: what training counts. Scoring computes
+ * the same sum without building the names; tests hold the two together.
+ */
+export function featureOccurrences(tokens: readonly Token[]): string[] {
+  const features: string[] = [];
   let previous: string | undefined;
   for (const token of tokens) {
     const word = modelWord(token);
@@ -108,16 +111,12 @@ function featureSet(tokens: readonly Token[]): Set<string> {
       previous = undefined;
       continue;
     }
-    features.add(`w:${word}`);
-    if (previous !== undefined) features.add(`b:${previous} ${word}`);
+    features.push(...wordFeatures(word));
+    if (previous !== undefined) features.push(`b:${previous} ${word}`);
     const known = lexiconFeature(word);
-    if (known) {
-      features.add(known);
-      if (previous === 'you' || previous === 'your' || previous === '@user') features.add(`${known}-after-you`);
-    }
-    if (token.obfuscated) features.add('x:obfuscated');
+    if (known && previous !== undefined && ADDRESSES.has(previous)) features.push(`${known}-after-you`);
+    if (token.obfuscated) features.push('x:obfuscated');
     previous = word;
-    if (word !== '0' && word !== 'url' && word !== '@user' && word.length > 1) for (const gram of charGrams(word)) features.add(gram);
   }
   return features;
 }
@@ -128,19 +127,183 @@ export function sigmoid(z: number): number {
   return e / (1 + e);
 }
 
+// ---- hashed weight table ------------------------------------------------------------------------
+
+/** two independent 32-bit lanes (FNV-1a and a multiplicative hash), so a false match needs both to collide */
+const SEED_A = 0x811c9dc5;
+const SEED_B = 0x3c6ef372;
+
+function stepA(state: number, code: number): number {
+  return Math.imul(state ^ code, 0x01000193);
+}
+function stepB(state: number, code: number): number {
+  return Math.imul(state ^ code, 0x5bd1e995) ^ (state >>> 15);
+}
+function finish(state: number): number {
+  let h = state ^ (state >>> 16);
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
+class WeightTable {
+  private readonly mask: number;
+  private readonly keysA: Int32Array;
+  private readonly keysB: Int32Array;
+  private readonly used: Uint8Array;
+  private readonly values: Float32Array;
+
+  constructor(weights: Readonly<Record<string, number>>) {
+    const names = Object.keys(weights);
+    let capacity = 1024;
+    while (capacity < names.length * 2) capacity *= 2;
+    this.mask = capacity - 1;
+    this.keysA = new Int32Array(capacity);
+    this.keysB = new Int32Array(capacity);
+    this.used = new Uint8Array(capacity);
+    this.values = new Float32Array(capacity);
+    for (const name of names) {
+      let a = SEED_A;
+      let b = SEED_B;
+      for (let i = 0; i < name.length; i += 1) {
+        const code = name.charCodeAt(i);
+        a = stepA(a, code);
+        b = stepB(b, code);
+      }
+      this.insert(finish(a), finish(b), weights[name] as number);
+    }
+  }
+
+  private insert(a: number, b: number, value: number): void {
+    let slot = a & this.mask;
+    while (this.used[slot] === 1) {
+      if (this.keysA[slot] === a && this.keysB[slot] === b) throw new Error('two model features share a 64-bit hash');
+      slot = (slot + 1) & this.mask;
+    }
+    this.used[slot] = 1;
+    this.keysA[slot] = a;
+    this.keysB[slot] = b;
+    this.values[slot] = value;
+  }
+
+  /** the weight of the feature whose lanes finish as `a` and `b`; 0 when the model has none */
+  get(a: number, b: number): number {
+    let slot = a & this.mask;
+    while (this.used[slot] === 1) {
+      if (this.keysA[slot] === a && this.keysB[slot] === b) return this.values[slot] as number;
+      slot = (slot + 1) & this.mask;
+    }
+    return 0;
+  }
+
+  weightOf(name: string): number {
+    let a = SEED_A;
+    let b = SEED_B;
+    for (let i = 0; i < name.length; i += 1) {
+      const code = name.charCodeAt(i);
+      a = stepA(a, code);
+      b = stepB(b, code);
+    }
+    return this.get(finish(a), finish(b));
+  }
+}
+
+/**
+ * What each word brings to any sentence it is in, in typed arrays indexed by a slot per word:
+ * the summed weights and number of its own features, the weight of its lexicon class after "you"
+ * (NaN when it has none), and both hash lanes after "b:<word> ", where a bigram it leads continues.
+ * Dropped and refilled when full, so its size is fixed.
+ */
+class WordCache {
+  private readonly slots = new Map<string, number>();
+  readonly sum = new Float64Array(WORD_CACHE_WORDS);
+  readonly count = new Int32Array(WORD_CACHE_WORDS);
+  readonly afterYou = new Float64Array(WORD_CACHE_WORDS);
+  readonly bigramA = new Int32Array(WORD_CACHE_WORDS);
+  readonly bigramB = new Int32Array(WORD_CACHE_WORDS);
+
+  constructor(private readonly table: WeightTable) {}
+
+  slotOf(word: string): number {
+    const cached = this.slots.get(word);
+    if (cached !== undefined) return cached;
+    if (this.slots.size >= WORD_CACHE_WORDS) this.slots.clear();
+    const slot = this.slots.size;
+    this.slots.set(word, slot);
+    const features = wordFeatures(word);
+    let sum = 0;
+    for (const feature of features) sum += this.table.weightOf(feature);
+    this.sum[slot] = sum;
+    this.count[slot] = features.length;
+    const known = lexiconFeature(word);
+    this.afterYou[slot] = known === undefined ? Number.NaN : this.table.weightOf(`${known}-after-you`);
+    let a = SEED_A;
+    let b = SEED_B;
+    const prefix = `b:${word} `;
+    for (let i = 0; i < prefix.length; i += 1) {
+      const code = prefix.charCodeAt(i);
+      a = stepA(a, code);
+      b = stepB(b, code);
+    }
+    this.bigramA[slot] = a;
+    this.bigramB[slot] = b;
+    return slot;
+  }
+}
+
 export function modelFromFile(file: ModelFile): AbuseModel {
   if (file.format !== MODEL_FORMAT) throw new Error(`unsupported model format ${String(file.format)}`);
-  const weights = new Map<string, number>(Object.entries(file.weights));
+  const table = new WeightTable(file.weights);
   const bias = file.bias;
+  const obfuscated = table.weightOf('x:obfuscated');
+  const words = new WordCache(table);
+
+  /** the weight of "b:<previous word> <word>", from where the previous word's slot left the hash */
+  const bigramWeight = (previousSlot: number, word: string): number => {
+    let a = words.bigramA[previousSlot] as number;
+    let b = words.bigramB[previousSlot] as number;
+    for (let i = 0; i < word.length; i += 1) {
+      const code = word.charCodeAt(i);
+      a = stepA(a, code);
+      b = stepB(b, code);
+    }
+    return table.get(finish(a), finish(b));
+  };
+
   return {
     version: file.version,
     trainedAt: file.trainedAt,
     probability(tokens) {
-      const features = featureSet(tokens);
-      if (features.size === 0) return sigmoid(bias);
       let sum = 0;
-      for (const feature of features) sum += weights.get(feature) ?? 0;
-      return sigmoid(bias + sum / Math.sqrt(features.size));
+      let count = 0;
+      let previousSlot = -1;
+      let previousWord: string | undefined;
+      for (const token of tokens) {
+        const word = modelWord(token);
+        if (word === undefined) {
+          previousSlot = -1;
+          previousWord = undefined;
+          continue;
+        }
+        // the bigram reads the previous word's slot before this word's lookup can refill the cache
+        const bigram = previousSlot >= 0 ? bigramWeight(previousSlot, word) : 0;
+        const slot = words.slotOf(word);
+        sum += (words.sum[slot] as number) + bigram;
+        count += (words.count[slot] as number) + (previousSlot >= 0 ? 1 : 0);
+        const afterYou = words.afterYou[slot] as number;
+        if (!Number.isNaN(afterYou) && previousWord !== undefined && ADDRESSES.has(previousWord)) {
+          sum += afterYou;
+          count += 1;
+        }
+        if (token.obfuscated) {
+          sum += obfuscated;
+          count += 1;
+        }
+        previousSlot = slot;
+        previousWord = word;
+      }
+      return count === 0 ? sigmoid(bias) : sigmoid(bias + sum / Math.sqrt(count));
     },
   };
 }

@@ -49,40 +49,171 @@ const UNSKIPPABLE: ReadonlySet<string> = new Set(['not', 'never', 'no', 'nobody'
 
 export class PatternSet<T> {
   private readonly byFirstWord = new Map<string, Compiled<T>[]>();
-  private readonly unanchored: Compiled<T>[] = [];
+  /**
+   * Patterns that do not open with a fixed word (a class, an optional group), indexed by every
+   * word or class their first token can be; `unanchored` keeps those that can open anywhere (a gap)
+   */
+  private readonly byOpeningWord = new Map<string, Indexed<T>[]>();
+  private readonly byOpeningClass = new Map<ClassName, Indexed<T>[]>();
+  private readonly unanchored: Indexed<T>[] = [];
+  private readonly openingClasses: Array<readonly [ClassName, Indexed<T>[]]>;
+  /** patterns by the words of the group every match of theirs must contain a word of */
+  private readonly byKey = new Map<string, Compiled<T>[]>();
+  private readonly keyless: Compiled<T>[] = [];
+  /** the patterns in byOpeningWord and byOpeningClass */
+  private readonly opened = new Set<Compiled<T>>();
 
   constructor(definitions: ReadonlyArray<{ readonly pattern: string; readonly entry: T }>) {
+    let order = 0;
     for (const { pattern, entry } of definitions) {
       const elements = parsePattern(pattern);
       const compiled = { source: pattern, elements, entry };
+      const keys = requiredWords(elements);
+      if (keys === undefined) this.keyless.push(compiled);
+      else for (const word of keys) push(this.byKey, word, compiled);
       const first = firstWords(elements);
-      if (first === undefined) this.unanchored.push(compiled);
-      else for (const word of first) this.index(word, compiled);
+      if (first !== undefined) {
+        for (const word of first) push(this.byFirstWord, word, compiled);
+        continue;
+      }
+      const indexed = { compiled, order: order++ };
+      this.opened.add(compiled);
+      const opening = openings(elements);
+      if (opening === undefined) {
+        this.unanchored.push(indexed);
+        continue;
+      }
+      for (const word of opening.words) push(this.byOpeningWord, word, indexed);
+      for (const name of opening.classes) push(this.byOpeningClass, name, indexed);
     }
+    this.openingClasses = [...this.byOpeningClass.entries()];
   }
 
-  private index(word: string, compiled: Compiled<T>): void {
-    const list = this.byFirstWord.get(word);
-    if (list) list.push(compiled);
-    else this.byFirstWord.set(word, [compiled]);
+  /**
+   * The patterns that can match somewhere in `tokens`: those with no word every match must
+   * contain, and those whose required word (one of a required group's words) is among the
+   * tokens. Empty for most sentences of ordinary mail, which then cost nothing more.
+   */
+  possible(tokens: readonly Token[]): ReadonlySet<Compiled<T>> {
+    let found: Set<Compiled<T>> | undefined = this.keyless.length > 0 ? new Set(this.keyless) : undefined;
+    for (const token of tokens) {
+      if (token.kind === 'punct') continue;
+      const byWord = this.byKey.get(token.word);
+      const byPlain = token.plain !== token.word ? this.byKey.get(token.plain) : undefined;
+      if (!byWord && !byPlain) continue;
+      found ??= new Set();
+      if (byWord) for (const compiled of byWord) found.add(compiled);
+      if (byPlain) for (const compiled of byPlain) found.add(compiled);
+    }
+    return found ?? NONE;
   }
 
   /** Every match, at most one per pattern and start position. */
-  matchAll(tokens: readonly Token[], tester: ClassTester): PatternMatch<T>[] {
+  matchAll(tokens: readonly Token[], tester: ClassTester, possible: ReadonlySet<Compiled<T>> = this.possible(tokens)): PatternMatch<T>[] {
     const matches: PatternMatch<T>[] = [];
+    if (possible.size === 0) return matches;
+    let anyOpening = false;
+    for (const compiled of possible) if (this.opened.has(compiled)) anyOpening = true;
+    const opening: Indexed<T>[] = [];
     for (let start = 0; start < tokens.length; start += 1) {
       const token = tokens[start] as Token;
       const candidates = token.kind === 'punct' ? undefined : this.byFirstWord.get(token.word);
-      for (const list of [candidates, this.unanchored]) {
-        if (!list) continue;
-        for (const compiled of list) {
-          const end = matchElements(compiled.elements, 0, tokens, start, tester);
-          if (end > start) matches.push({ entry: compiled.entry, source: compiled.source, start, end });
-        }
+      if (candidates) for (const compiled of candidates) if (possible.has(compiled)) this.tryAt(compiled, tokens, start, tester, matches);
+      // the rest are tried, in the order they were defined, only where their first token can stand
+      if (opening.length > 0) opening.length = 0;
+      if (token.kind !== 'punct' && anyOpening) {
+        const byWord = this.byOpeningWord.get(token.word);
+        if (byWord) for (const item of byWord) opening.push(item);
+        const byPlain = token.plain !== token.word ? this.byOpeningWord.get(token.plain) : undefined;
+        if (byPlain) for (const item of byPlain) opening.push(item);
+        for (const [name, items] of this.openingClasses) if (tester(name, start)) for (const item of items) opening.push(item);
+      }
+      for (const item of this.unanchored) opening.push(item);
+      if (opening.length === 0) continue;
+      if (opening.length > 1) opening.sort((a, b) => a.order - b.order);
+      let last = -1;
+      for (const item of opening) {
+        if (item.order === last || !possible.has(item.compiled)) continue;
+        last = item.order;
+        this.tryAt(item.compiled, tokens, start, tester, matches);
       }
     }
     return matches;
   }
+
+  private tryAt(compiled: Compiled<T>, tokens: readonly Token[], start: number, tester: ClassTester, matches: PatternMatch<T>[]): void {
+    const end = matchElements(compiled.elements, 0, tokens, start, tester);
+    if (end > start) matches.push({ entry: compiled.entry, source: compiled.source, start, end });
+  }
+}
+
+const NONE: ReadonlySet<never> = new Set();
+
+/** words so common that a group of them says little about whether a pattern can match */
+const COMMON_WORDS: ReadonlySet<string> = new Set([
+  'i', 'you', 'your', 'the', 'a', 'an', 'to', 'be', 'is', 'are', 'was', 'were', 'will', 'have', 'has', 'had', 'not', 'do', 'it', 'this', 'that', 'of', 'in', 'on',
+  'for', 'and', 'or', 'he', 'she', 'we', 'they', 'me', 'my', 'can', 'would', 'should', 'get', 'go', 'what', 'who', 'so', 'if', 'about', 'at', 'with', 'been', 'am',
+]);
+
+/**
+ * The words of one group every match must consume a token of (a group that is not optional and
+ * whose alternatives all open with a word), choosing the group of least common words; undefined
+ * when no group qualifies.
+ */
+function requiredWords(elements: readonly Element[]): string[] | undefined {
+  let best: string[] | undefined;
+  let bestCost = Number.POSITIVE_INFINITY;
+  for (const element of elements) {
+    if (element.kind !== 'choice' || element.optional) continue;
+    const words: string[] = [];
+    for (const option of element.options) {
+      const atom = option[0] as Atom;
+      if (!('literal' in atom)) {
+        words.length = 0;
+        break;
+      }
+      words.push(atom.literal);
+    }
+    if (words.length === 0) continue;
+    const cost = words.filter((word) => COMMON_WORDS.has(word)).length * 100 + words.length;
+    if (cost < bestCost) {
+      best = words;
+      bestCost = cost;
+    }
+  }
+  return best;
+}
+
+interface Indexed<T> {
+  readonly compiled: Compiled<T>;
+  readonly order: number;
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+/**
+ * The words and classes the first token of a match can be, looking through clause marks and
+ * optional groups; undefined when a gap can open it, so any token can. A match that consumes no
+ * token is never reported, so a pattern of optional groups alone needs no other key.
+ */
+function openings(elements: readonly Element[]): { words: Set<string>; classes: Set<ClassName> } | undefined {
+  const words = new Set<string>();
+  const classes = new Set<ClassName>();
+  for (const element of elements) {
+    if (element.kind === 'clause-start' || element.kind === 'clause-end') continue;
+    if (element.kind === 'gap') return undefined;
+    for (const option of element.options) {
+      const atom = option[0] as Atom;
+      if ('literal' in atom) words.add(atom.literal);
+      else classes.add(atom.className);
+    }
+    if (!element.optional) break;
+  }
+  return { words, classes };
 }
 
 /** Throws on a malformed pattern: patterns are program text, checked when the module loads. */

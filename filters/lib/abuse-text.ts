@@ -226,16 +226,49 @@ export function tokenize(text: string, vocabulary: DecodeVocabulary): Token[] {
   const raw = scan(text);
   const joined = joinSpacedLetters(text, raw, vocabulary);
   const out: Token[] = [];
+  let expansions = expansionCaches.get(vocabulary);
+  if (!expansions) {
+    expansions = new Map();
+    expansionCaches.set(vocabulary, expansions);
+  }
   for (const piece of joined) {
     if (out.length >= MAX_TOKENS_PER_SENTENCE) break;
     if (piece.kind === 'punct') {
       out.push({ start: piece.start, end: piece.end, plain: piece.text, word: piece.text, kind: 'punct', capitalised: false, upper: false, obfuscated: false });
       continue;
     }
-    expand(piece, vocabulary, out);
+    if (piece.spelledOut) {
+      expand(piece, vocabulary, out);
+      continue;
+    }
+    // a piece's tokens depend only on its text; only their offsets move with it
+    let shapes = expansions.get(piece.text);
+    if (!shapes) {
+      const fresh: Token[] = [];
+      expand({ start: 0, end: piece.text.length, text: piece.text, kind: 'word' }, vocabulary, fresh);
+      shapes = fresh;
+      if (expansions.size >= EXPANSION_CACHE_PIECES) expansions.clear();
+      expansions.set(piece.text, shapes);
+    }
+    for (const shape of shapes) {
+      out.push({
+        start: piece.start + shape.start,
+        end: piece.start + shape.end,
+        plain: shape.plain,
+        word: shape.word,
+        kind: shape.kind,
+        capitalised: shape.capitalised,
+        upper: shape.upper,
+        obfuscated: shape.obfuscated,
+      });
+    }
   }
   return out;
 }
+
+/** distinct written words whose tokens are kept, per vocabulary; dropped when full (about 250 bytes each) */
+const EXPANSION_CACHE_PIECES = 5_000;
+const expansionCaches = new WeakMap<DecodeVocabulary, Map<string, readonly Token[]>>();
 
 interface RawPiece {
   readonly start: number;
@@ -259,6 +292,12 @@ function scan(text: string): RawPiece[] {
     if (isWordChar(ch) || (isDisguise(ch) && startsDisguisedWord(text, i, limit))) {
       let j = i + 1;
       while (j < limit) {
+        const code = text.charCodeAt(j);
+        // ASCII letters and digits first: almost every character of a word
+        if ((code >= 97 && code <= 122) || (code >= 65 && code <= 90) || (code >= 48 && code <= 57)) {
+          j += 1;
+          continue;
+        }
         const c = text[j] as string;
         if (isWordChar(c)) j += 1;
         // a disguise inside a word (sh!t, f**k, @ss) but not sentence-final "!"

@@ -22,7 +22,8 @@ export function tokenise(text: string, start = 0, end = text.length, max = MAX_T
   TOKEN.lastIndex = 0;
   for (let match = TOKEN.exec(slice); match !== null && tokens.length < max; match = TOKEN.exec(slice)) {
     const word = match[0];
-    tokens.push({ text: word, lower: word.toLowerCase().replace(/’/g, "'"), start: start + match.index, end: start + match.index + word.length });
+    const lower = word.toLowerCase();
+    tokens.push({ text: word, lower: lower.includes('’') ? lower.replace(/’/g, "'") : lower, start: start + match.index, end: start + match.index + word.length });
   }
   return expandContractions(tokens);
 }

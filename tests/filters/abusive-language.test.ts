@@ -2,10 +2,10 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { abusiveLanguageFilter, scoreText } from '../../filters/abusive-language.js';
-import { namesOf } from '../../filters/lib/abuse-context.js';
+import { markTokens, namesOf } from '../../filters/lib/abuse-context.js';
 import { analyseSentence, type DetectorSettings } from '../../filters/lib/abuse-detector.js';
 import { decodeVocabulary, FALSE_FRIEND_WORDS } from '../../filters/lib/abuse-lexicon.js';
-import { modelPath, type AbuseModel, type ModelFile } from '../../filters/lib/abuse-model.js';
+import { featureOccurrences, modelFromFile, modelPath, sigmoid, type AbuseModel, type ModelFile } from '../../filters/lib/abuse-model.js';
 import { sentencesOf, tokenize } from '../../filters/lib/abuse-text.js';
 import { filters } from '../../filters/index.js';
 import { validateConfig } from '../../src/config/load.js';
@@ -255,6 +255,12 @@ describe('negation, quotation and reported speech', () => {
     expect(await rulesFor(body)).toEqual([]);
   });
 
+  it('does not screen lines quoted under the earlier writer\'s initials', async () => {
+    const body = ['ALB> You are a useless idiot.', 'ALB> I know where you live.', '', 'I take a different view on the budget.'].join('\n');
+    expect(await rulesFor(body)).toEqual([]);
+    expect(await rulesFor(['ALB> The budget is fine.', 'You are a useless idiot.'].join('\n'))).toEqual(['PERSONAL_ATTACK']);
+  });
+
   it('does not screen the subject of a reply, which is not new text', async () => {
     expect(await rulesFor('Noted, thank you.', { subject: 'Re: You will regret this' })).toEqual([]);
     expect(await rulesFor('Noted, thank you.', { subject: 'You will regret this' })).toEqual(['THREAT']);
@@ -276,8 +282,17 @@ describe('false friends', () => {
     'Can you git pull the latest branch?',
     'Take the idea to a venture fund, angel, or big company.',
     'The list of obstacles (sunshine, a long lunch) grew.',
+    'The new charges will piss off the bus companies.',
+    'The exhibition includes the painting Some Ugly Guy by a local artist.',
   ])('"%s" passes', async (body) => {
     expect(await rulesFor(body)).toEqual([]);
+  });
+
+  it('does not take a title written in capitals without a name ("MS", "DR") for a person', () => {
+    const marks = (text: string) => markTokens(tokenize(text, decodeVocabulary()), namesOf([]));
+    expect(marks('learning MS basics')).not.toContain('person');
+    expect(marks('ask Ms Finch')).toContain('name');
+    expect(marks('ask the ms')).toContain('person');
   });
 
   it('never matches rude words inside place names and ordinary words', async () => {
@@ -438,6 +453,27 @@ describe('the trained model', () => {
     expect(analyseSentence(aimed, 0, settingsWith(0.85)).cues).toEqual([]);
     expect(analyseSentence('The weather should be ashamed of itself.', 0, settingsWith(0.99)).cues).toEqual([]);
     expect(analyseSentence('He said "you should be ashamed of yourself".', 0, settingsWith(0.99)).cues).toEqual([]);
+  });
+
+  it('does not let the model alone turn swearing or a name into a personal attack', () => {
+    // the model's view of the whole sentence is 0.99; without the words the lexicons judged, 0.1
+    const model: AbuseModel = { version: 'test', trainedAt: '2027-01-01', probability: (tokens) => (tokens.some((token) => /^(shitty|wtf|dick)$/.test(token.word)) ? 0.99 : 0.1) };
+    const settings: DetectorSettings = { names: namesOf([]), model, modelOnlyThreshold: 0.9 };
+    const categories = (text: string): string[] => analyseSentence(text, 0, settings).cues.map((cue) => cue.category);
+    expect(categories('WTF do my shitty maths skills have to do with the officers?')).not.toContain('personal-attack');
+    expect(categories('The pantomime is Dick Whittington, with Mr Crook as the Sultan.')).toEqual([]);
+  });
+
+  it('scores a text as the sum of its named features, without building their names', () => {
+    const model = modelFromFile(file);
+    const vocabulary = decodeVocabulary();
+    for (const text of ['You are a useless idiot!!', 'Thanks, the f***ing report is late again @USER', 'Could you let me know the programme?', '', '...']) {
+      const tokens = tokenize(text, vocabulary);
+      const named = featureOccurrences(tokens);
+      const sum = named.reduce((total, feature) => total + (file.weights[feature] ?? 0), 0);
+      const expected = sigmoid(file.bias + (named.length > 0 ? sum / Math.sqrt(named.length) : 0));
+      expect(model.probability(tokens)).toBeCloseTo(expected, 6);
+    }
   });
 
   it('moves a lexicon score up or down, but cannot make a listed threat disappear', () => {
