@@ -76,3 +76,43 @@ describe('relay under hostile load', () => {
     expect(Math.max(...latencies)).toBeLessThan(200);
   }, 60_000);
 });
+
+describe('several messages in one screening worker at once', () => {
+  it('gives each message its own verdict: the held ones are exactly those that commit the Council', async () => {
+    const sink = await startSink();
+    const held: string[] = [];
+    const relay = await startRelay(
+      sink.address,
+      { relay: { screening: { workers: 1, timeoutMs: 20_000, maxParseBytes: 10_485_760 } } },
+      {
+        review: async (_status, result) => {
+          held.push(result.message.subject);
+          return `review-${held.length}`;
+        },
+      },
+    );
+    const message = (index: number): string => {
+      const commits = index % 2 === 0;
+      const body = commits
+        ? 'Please proceed with the resurfacing works on Castle Street. The Council will pay your invoice in full.'
+        : 'Residents on Castle Street have asked when the resurfacing will start. Could you let me know the programme?';
+      return `From: cllr.hadley@greyfordvale.gov.uk\r\nTo: imran.shah@greyfordvale.gov.uk\r\nSubject: Castle Street ${index} ${commits ? 'order' : 'question'}\r\n\r\n${body}\r\n`;
+    };
+    try {
+      const replies = await Promise.all(
+        Array.from({ length: 12 }, (_, index) => sendThrough(relay.port, { from: 'cllr.hadley@greyfordvale.gov.uk', to: ['imran.shah@greyfordvale.gov.uk'] }, message(index))),
+      );
+      expect(replies.every((reply) => reply.ok)).toBe(true);
+      expect(held.sort()).toEqual(['0', '2', '4', '6', '8', '10'].map((index) => `Castle Street ${index} order`).sort());
+      const forwarded = sink.messages.map((received) => received.raw.toString());
+      expect(forwarded).toHaveLength(6);
+      for (const raw of forwarded) {
+        expect(raw).toMatch(/^Subject: Castle Street \d+ question$/m);
+        expect(raw).toMatch(/^X-Member-Officer-Screening: action=deliver; findings=none$/m);
+      }
+    } finally {
+      await relay.close();
+      await sink.close();
+    }
+  });
+});
