@@ -107,13 +107,33 @@ export class Screener {
   async screen(raw: Buffer, envelope: Envelope, receivedAt: Date): Promise<ScreeningResult> {
     if (this.inline) {
       const { screen, environment } = await this.inline;
-      return screen({ raw, envelope, receivedAt }, environment);
+      // as in a worker: small messages together, a large one only on its own
+      await this.inlineTurn(raw.byteLength);
+      try {
+        return await screen({ raw, envelope, receivedAt }, environment);
+      } finally {
+        this.inlineBytes -= raw.byteLength;
+        this.inlineCount -= 1;
+        for (const wake of this.inlineWaiting.splice(0)) wake();
+      }
     }
     return new Promise<ScreeningResult>((resolve) => {
       const job: ScreeningJob = { id: this.nextId++, raw, envelope, receivedAt: receivedAt.toISOString() };
       this.queue.push({ job, resolve });
       this.dispatch();
     });
+  }
+
+  private inlineBytes = 0;
+  private inlineCount = 0;
+  private readonly inlineWaiting: Array<() => void> = [];
+
+  private async inlineTurn(bytes: number): Promise<void> {
+    while (this.inlineCount > 0 && (this.inlineCount >= JOBS_PER_WORKER || this.inlineBytes + bytes > QUEUED_BYTES_PER_WORKER)) {
+      await new Promise<void>((resolve) => this.inlineWaiting.push(resolve));
+    }
+    this.inlineBytes += bytes;
+    this.inlineCount += 1;
   }
 
   async close(): Promise<void> {
