@@ -117,7 +117,7 @@ const relaySchema = z.strictObject({
   listen: hostPort.default('127.0.0.1:10025').describe('address the gateway accepts SMTP on'),
   nextHop: hostPort.default('127.0.0.1:10026').describe('the MTA screened mail is forwarded to'),
   hostname: z.string().min(1).optional().describe('name used in the greeting and Received lines; default: os hostname'),
-  maxMessageBytes: z.number().int().positive().default(26_214_400).describe('SIZE limit, bytes (default 25 MiB)'),
+  maxMessageBytes: z.number().int().positive().max(1_073_741_824, 'at most 1 GiB (1073741824 bytes)').default(26_214_400).describe('SIZE limit, bytes (default 25 MiB)'),
   maxRecipients: z.number().int().min(100).default(100).describe('recipients per message; more get 452 4.5.3'),
   maxClients: z.number().int().positive().default(500).describe('concurrent SMTP connections; more get 421'),
   maxReceivedHeaders: z.number().int().min(10).default(50).describe('loop guard: refuse with 554 5.4.6 at this many Received lines'),

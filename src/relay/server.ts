@@ -141,6 +141,11 @@ export class Relay {
     this.transactions.set(session.id, transaction);
   }
 
+  private endTransaction(session: SMTPServerSession): void {
+    clearTimeout(this.transactions.get(session.id)?.timer);
+    this.transactions.delete(session.id);
+  }
+
   private closeConnection(session: SMTPServerSession, message: string): void {
     const connections = Reflect.get(this.server, 'connections') as Set<{ session?: SMTPServerSession; send(code: number, text: string): void; close(): void }> | undefined;
     for (const connection of connections ?? []) {
@@ -153,12 +158,29 @@ export class Relay {
 
   private onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback: (error?: Error | null, message?: string) => void): void {
     const limit = this.options.config.relay.maxMessageBytes;
-    const received = new ReceivedBytes(limit);
+    let received: ReceivedBytes;
+    try {
+      received = new ReceivedBytes(limit);
+    } catch (error) {
+      // no room to reserve for the message (an address-space limit on the process): nothing is lost if it is retried later
+      this.options.logger.error({ err: errorMessage(error) }, 'could not reserve memory for a message');
+      stream.on('data', () => undefined);
+      stream.once('end', () => {
+        this.endTransaction(session);
+        callback(new SmtpReplyError(451, '4.3.1 Insufficient system resources; try again later'));
+      });
+      return;
+    }
     stream.on('data', (chunk: Buffer) => received.append(chunk));
     stream.once('error', (error: Error) => {
       this.options.logger.debug({ err: error.message }, 'data stream failed');
     });
     stream.once('end', () => {
+      if (received.failed) {
+        this.options.logger.error({ bytes: received.length }, 'could not hold a message in memory');
+        this.endTransaction(session);
+        return callback(new SmtpReplyError(451, '4.3.1 Insufficient system resources; try again later'));
+      }
       this.handleMessage(received.bytes(), stream.sizeExceeded || received.length > limit, session).then(
         (reply) => callback(null, reply),
         (error: unknown) => {
@@ -173,10 +195,7 @@ export class Relay {
   private async handleMessage(raw: Buffer, oversize: boolean, session: SMTPServerSession): Promise<string> {
     const { config, logger } = this.options;
     const transaction = this.transactions.get(session.id);
-    const finish = (): void => {
-      clearTimeout(transaction?.timer);
-      this.transactions.delete(session.id);
-    };
+    const finish = (): void => this.endTransaction(session);
     try {
       if (oversize) throw new SmtpReplyError(552, `5.3.4 Message size exceeds fixed maximum message size ${config.relay.maxMessageBytes}`);
       const problem = inspectData(raw, config.relay);
@@ -280,15 +299,22 @@ class ReceivedBytes {
     this.view = new Uint8Array(this.shared);
   }
 
+  /** the memory could not grow: the message is refused with a 4xx, not relayed in part */
+  failed = false;
+
   append(chunk: Buffer): void {
     const end = this.length + chunk.length;
     const kept = Math.min(end, this.limit) - this.length;
-    if (kept > 0) {
-      if (this.shared.byteLength < this.length + kept) {
-        this.shared.grow(Math.min(this.limit, Math.ceil((this.length + kept) / RECEIVE_STEP_BYTES) * RECEIVE_STEP_BYTES));
-        this.view = new Uint8Array(this.shared);
+    if (kept > 0 && !this.failed) {
+      try {
+        if (this.shared.byteLength < this.length + kept) {
+          this.shared.grow(Math.min(this.limit, Math.ceil((this.length + kept) / RECEIVE_STEP_BYTES) * RECEIVE_STEP_BYTES));
+          this.view = new Uint8Array(this.shared);
+        }
+        this.view.set(kept === chunk.length ? chunk : chunk.subarray(0, kept), this.length);
+      } catch {
+        this.failed = true;
       }
-      this.view.set(kept === chunk.length ? chunk : chunk.subarray(0, kept), this.length);
     }
     this.length = end;
   }

@@ -36,7 +36,7 @@ describe('policy file', () => {
         'council: { name: X, domains: [not a domain] }',
         'members: [{ name: A, emails: [nobody] }]',
         'sla: { acknowledge: "three days" }',
-        'relay: { listen: "localhost" }',
+        'relay: { listen: "localhost", maxMessageBytes: 5000000000 }',
         'surprise: true',
       ].join('\n'),
     );
@@ -47,6 +47,7 @@ describe('policy file', () => {
         `${file}: members.0.emails.0: not an email address`,
         expect.stringMatching(new RegExp(`^${file}: sla.acknowledge: "three days" is not a duration`)),
         `${file}: relay.listen: expected host:port, e.g. 127.0.0.1:10025`,
+        `${file}: relay.maxMessageBytes: at most 1 GiB (1073741824 bytes)`,
         expect.stringMatching(new RegExp(`^${file}: \\(top level\\): .*surprise`)),
       ]),
     );
