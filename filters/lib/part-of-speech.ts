@@ -16,10 +16,17 @@ class FirstTagLexicon {
   private readonly firstTags = new Map<string, string>();
   private readonly answers = new Map<string, readonly string[]>();
 
-  constructor(entries: Record<string, unknown>) {
-    for (const [word, tags] of Object.entries(entries)) {
-      const first: unknown = Array.isArray(tags) ? tags[0] : undefined;
-      if (typeof first === 'string') this.firstTags.set(word, this.intern(first)[0] as string);
+  /**
+   * Reads natural's lexicon file (`{"word": ["TAG", ...], ...}`) entry by entry. JSON.parse would
+   * first build the whole object of arrays, some 30 MB of short-lived heap that a worker's
+   * resident memory keeps long after.
+   */
+  constructor(lexiconJson: string) {
+    const entry = /"((?:[^"\\]|\\.)*)"\s*:\s*\[\s*(?:"((?:[^"\\]|\\.)*)")?/g;
+    for (let match = entry.exec(lexiconJson); match !== null; match = entry.exec(lexiconJson)) {
+      const [, word, tag] = match;
+      if (word === undefined || tag === undefined) continue;
+      this.firstTags.set(unescapeJson(word), this.intern(unescapeJson(tag))[0] as string);
     }
   }
 
@@ -40,6 +47,18 @@ class FirstTagLexicon {
   }
 }
 
+/**
+ * A word of the lexicon as a string of its own: a longer substring of the file text would keep
+ * the whole 4 MB text alive (V8 shares the characters of slices).
+ */
+function unescapeJson(literal: string): string {
+  if (literal.includes('\\')) return JSON.parse(`"${literal}"`) as string;
+  return literal.length < OWN_STRING_BELOW ? literal : Buffer.from(literal, 'utf8').toString('utf8');
+}
+
+/** V8 copies substrings shorter than this rather than slicing them */
+const OWN_STRING_BELOW = 13;
+
 let tagger: BrillPOSTagger | undefined;
 
 function instance(): BrillPOSTagger {
@@ -47,7 +66,7 @@ function instance(): BrillPOSTagger {
     const Tagger = require('natural/lib/natural/brill_pos_tagger/lib/Brill_POS_Tagger.js') as TaggerClass;
     const RuleSet = require('natural/lib/natural/brill_pos_tagger/lib/RuleSet.js') as RuleSetClass;
     const lexiconPath = require.resolve('natural/lib/natural/brill_pos_tagger/data/English/lexicon_from_posjs.json');
-    const lexicon = new FirstTagLexicon(JSON.parse(readFileSync(lexiconPath, 'utf8')) as Record<string, unknown>);
+    const lexicon = new FirstTagLexicon(readFileSync(lexiconPath, 'utf8'));
     tagger = new Tagger(lexicon as unknown as ConstructorParameters<TaggerClass>[0], new RuleSet('EN'));
   }
   return tagger;
