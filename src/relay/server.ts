@@ -158,30 +158,19 @@ export class Relay {
 
   private onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback: (error?: Error | null, message?: string) => void): void {
     const limit = this.options.config.relay.maxMessageBytes;
-    let received: ReceivedBytes;
-    try {
-      received = new ReceivedBytes(limit);
-    } catch (error) {
-      // no room to reserve for the message (an address-space limit on the process): nothing is lost if it is retried later
-      this.options.logger.error({ err: errorMessage(error) }, 'could not reserve memory for a message');
-      stream.on('data', () => undefined);
-      stream.once('end', () => {
-        this.endTransaction(session);
-        callback(new SmtpReplyError(451, '4.3.1 Insufficient system resources; try again later'));
-      });
-      return;
-    }
+    const received = new ReceivedBytes(limit);
     stream.on('data', (chunk: Buffer) => received.append(chunk));
     stream.once('error', (error: Error) => {
       this.options.logger.debug({ err: error.message }, 'data stream failed');
     });
     stream.once('end', () => {
-      if (received.failed) {
+      const raw = received.bytes();
+      if (!raw) {
         this.options.logger.error({ bytes: received.length }, 'could not hold a message in memory');
         this.endTransaction(session);
         return callback(new SmtpReplyError(451, '4.3.1 Insufficient system resources; try again later'));
       }
-      this.handleMessage(received.bytes(), stream.sizeExceeded || received.length > limit, session).then(
+      this.handleMessage(raw, stream.sizeExceeded || received.length > limit, session).then(
         (reply) => callback(null, reply),
         (error: unknown) => {
           if (error instanceof SmtpReplyError) return callback(error);
@@ -280,48 +269,40 @@ export class Relay {
   }
 }
 
-/** growth step of a message's buffer: one page-run at a time rather than one grow per chunk */
-const RECEIVE_STEP_BYTES = 64 * 1024;
-
 /**
- * The message as it arrives, written straight into shared memory: the screening worker reads
- * the same bytes the relay forwards, and nothing is held twice (no list of chunks plus a copy).
- * The buffer reserves room for the largest message allowed but only grows, page by page, as
- * bytes come in. Past the limit bytes are counted and dropped: the reply after "." refuses them.
+ * The message as it arrives: chunks until the final ".", then one copy in shared memory, so the
+ * screening worker reads the same bytes the relay forwards and a large message is not copied into
+ * each thread. (A growable shared buffer would avoid the copy, but V8 does not count its memory
+ * towards garbage-collection pressure, and under load dead buffers pile up.) Past the limit
+ * bytes are counted and dropped: the reply after "." refuses them.
  */
 class ReceivedBytes {
-  private readonly shared: SharedArrayBuffer;
-  private view: Uint8Array;
+  private readonly chunks: Buffer[] = [];
   length = 0;
 
-  constructor(private readonly limit: number) {
-    this.shared = new SharedArrayBuffer(0, { maxByteLength: limit });
-    this.view = new Uint8Array(this.shared);
-  }
-
-  /** the memory could not grow: the message is refused with a 4xx, not relayed in part */
-  failed = false;
+  constructor(private readonly limit: number) {}
 
   append(chunk: Buffer): void {
-    const end = this.length + chunk.length;
-    const kept = Math.min(end, this.limit) - this.length;
-    if (kept > 0 && !this.failed) {
-      try {
-        if (this.shared.byteLength < this.length + kept) {
-          this.shared.grow(Math.min(this.limit, Math.ceil((this.length + kept) / RECEIVE_STEP_BYTES) * RECEIVE_STEP_BYTES));
-          this.view = new Uint8Array(this.shared);
-        }
-        this.view.set(kept === chunk.length ? chunk : chunk.subarray(0, kept), this.length);
-      } catch {
-        this.failed = true;
-      }
-    }
-    this.length = end;
+    if (this.length + chunk.length <= this.limit) this.chunks.push(chunk);
+    this.length += chunk.length;
   }
 
-  /** The bytes kept (at most `limit`), as a Buffer over the shared memory. */
-  bytes(): Buffer {
-    return Buffer.from(this.shared, 0, Math.min(this.length, this.limit));
+  /** The bytes kept (at most `limit`), as a Buffer over shared memory; undefined if that cannot be had. */
+  bytes(): Buffer | undefined {
+    const length = Math.min(this.length, this.limit);
+    let shared: Buffer;
+    try {
+      shared = Buffer.from(new SharedArrayBuffer(length));
+    } catch {
+      return undefined;
+    }
+    let offset = 0;
+    for (const chunk of this.chunks) {
+      if (offset >= length) break;
+      offset += chunk.copy(shared, offset, 0, Math.min(chunk.length, length - offset));
+    }
+    this.chunks.length = 0;
+    return shared;
   }
 }
 
