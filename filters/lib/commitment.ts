@@ -1,5 +1,5 @@
 import { isVerbTag, partOfSpeech } from './part-of-speech.js';
-import { compilePatterns, containsPattern, findPatterns, type PatternSet } from './token-pattern.js';
+import { compilePatterns, containsPattern, findPatterns, requiredWords, type PatternSet } from './token-pattern.js';
 import type { Token } from './tokens.js';
 
 /**
@@ -265,9 +265,32 @@ const FIXED: ReadonlyArray<{ kind: CommitmentKind; patterns: PatternSet }> = [
 
 const COUNCIL_WORDS = set('council authority');
 
+/**
+ * Words without one of which a sentence holds no commitment: every way of finding one needs a
+ * verb listed above, a passive participle, a performative ("instruct", "need"), a go-ahead idiom
+ * ("go ahead", "crack on", "carry out") or a word its fixed phrase requires. Most sentences of a
+ * letter have none, and are passed over without parsing their clauses.
+ */
+const ANCHORS: ReadonlySet<string> = new Set([
+  ...VERBS.keys(),
+  ...PASSIVE_SENSES.keys(),
+  ...PERFORMATIVE,
+  'go',
+  'crack',
+  'carry',
+  'put',
+  'take',
+  ...FIXED.flatMap(({ patterns }) => {
+    const words = requiredWords(patterns);
+    if (!words) throw new Error('every fixed commitment phrase must require a word');
+    return [...words];
+  }),
+]);
+
 /** The commitments in one sentence, in order. `tokens` are the sentence's; `question` if it ends in "?". */
 export function findCommitments(tokens: readonly Token[], question: boolean): Commitment[] {
   const found: Commitment[] = [];
+  if (!tokens.some((token) => ANCHORS.has(token.lower))) return found;
   if (containsPattern(tokens, SENTENCE_DEFERRALS)) return found;
   // a condition or hedge governs the whole sentence: "If officers agree, the Council will pay"
   const sentence: SentenceQualifiers = {

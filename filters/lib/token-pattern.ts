@@ -80,6 +80,21 @@ export function compilePatterns(sources: readonly string[]): PatternSet {
 }
 
 /**
+ * Words at least one of which every match of the set contains (for each pattern, the words of its
+ * last required word element), or undefined when some pattern requires no word at all. A text
+ * with none of them cannot match, so a caller can skip it without trying the patterns.
+ */
+export function requiredWords(set: PatternSet): ReadonlySet<string> | undefined {
+  const words = new Set<string>();
+  for (const pattern of set.patterns) {
+    const required = [...pattern.elements].reverse().find((element) => !element.optional && element.kind === 'words' && element.words);
+    if (!required?.words) return undefined;
+    for (const word of required.words) words.add(word);
+  }
+  return words;
+}
+
+/**
  * The words a match of `pattern` can begin with: those of every element up to and including the
  * first required one (optional elements before it may be skipped). Undefined when one of those
  * elements is a wildcard, number or sum, which can begin with any token.
