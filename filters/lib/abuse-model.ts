@@ -147,6 +147,18 @@ function finish(state: number): number {
   return h ^ (h >>> 16);
 }
 
+/** both finished hash lanes of a feature name */
+function hashLanes(name: string): readonly [number, number] {
+  let a = SEED_A;
+  let b = SEED_B;
+  for (let i = 0; i < name.length; i += 1) {
+    const code = name.charCodeAt(i);
+    a = stepA(a, code);
+    b = stepB(b, code);
+  }
+  return [finish(a), finish(b)];
+}
+
 class WeightTable {
   private readonly mask: number;
   private readonly keysA: Int32Array;
@@ -164,14 +176,8 @@ class WeightTable {
     this.used = new Uint8Array(capacity);
     this.values = new Float32Array(capacity);
     for (const name of names) {
-      let a = SEED_A;
-      let b = SEED_B;
-      for (let i = 0; i < name.length; i += 1) {
-        const code = name.charCodeAt(i);
-        a = stepA(a, code);
-        b = stepB(b, code);
-      }
-      this.insert(finish(a), finish(b), weights[name] as number);
+      const [a, b] = hashLanes(name);
+      this.insert(a, b, weights[name] as number);
     }
   }
 
@@ -198,14 +204,8 @@ class WeightTable {
   }
 
   weightOf(name: string): number {
-    let a = SEED_A;
-    let b = SEED_B;
-    for (let i = 0; i < name.length; i += 1) {
-      const code = name.charCodeAt(i);
-      a = stepA(a, code);
-      b = stepB(b, code);
-    }
-    return this.get(finish(a), finish(b));
+    const [a, b] = hashLanes(name);
+    return this.get(a, b);
   }
 }
 
