@@ -47,6 +47,11 @@ const JOBS_PER_WORKER = 4;
  */
 const QUEUED_BYTES_PER_WORKER = 256 * 1024;
 
+/** Whether a thread screening `count` messages of `bytes` in all may take one more of `size` bytes. */
+function admits(count: number, bytes: number, size: number): boolean {
+  return count === 0 || (count < JOBS_PER_WORKER && bytes + size <= QUEUED_BYTES_PER_WORKER);
+}
+
 interface Pending {
   readonly job: ScreeningJob;
   readonly resolve: (result: ScreeningResult) => void;
@@ -70,6 +75,10 @@ export class Screener {
   private readonly queue: Pending[] = [];
   /** screening on this thread (no workers): the pipeline, loaded only in that case */
   private inline?: Promise<{ screen: typeof import('../pipeline.js').screen; environment: ScreeningEnvironment }>;
+  /** messages being screened on this thread, their bytes, and who waits for a turn */
+  private inlineCount = 0;
+  private inlineBytes = 0;
+  private readonly inlineWaiting: Array<() => void> = [];
   private nextId = 1;
   private closed = false;
   private readonly started: Promise<void>;
@@ -124,12 +133,8 @@ export class Screener {
     });
   }
 
-  private inlineBytes = 0;
-  private inlineCount = 0;
-  private readonly inlineWaiting: Array<() => void> = [];
-
   private async inlineTurn(bytes: number): Promise<void> {
-    while (this.inlineCount > 0 && (this.inlineCount >= JOBS_PER_WORKER || this.inlineBytes + bytes > QUEUED_BYTES_PER_WORKER)) {
+    while (!admits(this.inlineCount, this.inlineBytes, bytes)) {
       await new Promise<void>((resolve) => this.inlineWaiting.push(resolve));
     }
     this.inlineBytes += bytes;
@@ -184,11 +189,9 @@ export class Screener {
   }
 
   private canTake(slot: Slot, job: ScreeningJob): boolean {
-    if (slot.inFlight.size === 0) return true;
-    if (slot.inFlight.size >= JOBS_PER_WORKER) return false;
-    let bytes = job.raw.byteLength;
+    let bytes = 0;
     for (const pending of slot.inFlight.values()) bytes += pending.job.raw.byteLength;
-    return bytes <= QUEUED_BYTES_PER_WORKER;
+    return admits(slot.inFlight.size, bytes, job.raw.byteLength);
   }
 
   private onReply(worker: Worker, reply: ScreeningReply): void {
