@@ -79,17 +79,24 @@ export function compilePatterns(sources: readonly string[]): PatternSet {
   return { patterns, byFirstWord, unindexed };
 }
 
+/** words in most sentences: a required element made of them would let nearly every sentence through */
+const COMMON_WORDS: ReadonlySet<string> = new Set(
+  'a an and are as at be by for have i in is it my of on or our that the this to we will with you your'.split(' '),
+);
+
 /**
- * Words at least one of which every match of the set contains (for each pattern, the words of its
- * last required word element), or undefined when some pattern requires no word at all. A text
- * with none of them cannot match, so a caller can skip it without trying the patterns.
+ * Words at least one of which every match of the set contains, or undefined when some pattern
+ * requires no word at all. For each pattern it takes the words of one required element, the last
+ * without a common word if there is one. A text with none of them cannot match, so a caller can
+ * skip it without trying the patterns.
  */
 export function requiredWords(set: PatternSet): ReadonlySet<string> | undefined {
   const words = new Set<string>();
   for (const pattern of set.patterns) {
-    const required = [...pattern.elements].reverse().find((element) => !element.optional && element.kind === 'words' && element.words);
-    if (!required?.words) return undefined;
-    for (const word of required.words) words.add(word);
+    const required = pattern.elements.filter((element) => !element.optional && element.kind === 'words' && element.words);
+    const chosen = [...required].reverse().find((element) => ![...(element.words ?? [])].some((word) => COMMON_WORDS.has(word))) ?? required[required.length - 1];
+    if (!chosen?.words) return undefined;
+    for (const word of chosen.words) words.add(word);
   }
   return words;
 }
