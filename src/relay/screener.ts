@@ -95,7 +95,7 @@ export class Screener {
     // a caller that never awaits ready() must not see an unhandled rejection
     this.started.catch(() => undefined);
     if (workers === 0) {
-      // with workers, this thread never loads the parser or the filters: their memory is the workers'
+      // with workers, this thread never loads the parser or the filters' models: that memory is the workers'
       this.inline = Promise.all([import('../pipeline.js'), import('../../filters/index.js')]).then(([pipeline, { filters }]) => {
         pipeline.prepareFilters(config, filters);
         return { screen: pipeline.screen, environment: { config, directory: new Directory(config), filters } };
