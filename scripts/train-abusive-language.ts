@@ -24,6 +24,7 @@
  * The OLID folder's olid-training-v1.0-extra.tsv is the labelled test split under another name:
  * it is never read here.
  */
+import { parseArgs } from 'node:util';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -375,73 +376,50 @@ function probabilityWith(trained: Trained, features: readonly string[]): number 
   return sigmoid(trained.bias + (features.length > 0 ? sum / Math.sqrt(features.length) : 0));
 }
 
+/** numeric options: command-line flag → the parameter it sets */
+const NUMERIC_OPTIONS = {
+  epochs: 'epochs',
+  'learning-rate': 'learningRate',
+  l2: 'l2',
+  'davidson-weight': 'davidsonWeight',
+  'min-df': 'minDocumentFrequency',
+  'nb-scale': 'nbScale',
+  'nb-alpha': 'nbAlpha',
+  'prune-below': 'pruneBelow',
+  seed: 'seed',
+} as const satisfies Record<string, keyof Parameters>;
+
 function parseArguments(argv: readonly string[]): { parameters: Parameters; out: string; write: boolean; devOnly: boolean; heldOut?: string } {
+  const { values: parsed } = parseArgs({
+    args: [...argv],
+    strict: true,
+    options: {
+      out: { type: 'string' },
+      'held-out-out': { type: 'string' },
+      'no-write': { type: 'boolean' },
+      'dev-only': { type: 'boolean' },
+      ...Object.fromEntries(Object.keys(NUMERIC_OPTIONS).map((flag) => [flag, { type: 'string' as const }])),
+    },
+  });
+  const values: Readonly<Record<string, string | boolean | undefined>> = parsed;
   const parameters = { ...DEFAULTS };
-  let out = modelPath();
-  let write = true;
-  let devOnly = false;
-  let heldOut: string | undefined;
-  for (let i = 0; i < argv.length; i += 1) {
-    const flag = argv[i];
-    const value = argv[i + 1];
+  for (const [flag, parameter] of Object.entries(NUMERIC_OPTIONS)) {
+    const value = values[flag];
+    if (typeof value !== 'string') continue;
     const number = Number(value);
-    switch (flag) {
-      case '--held-out-out':
-        heldOut = resolve(value ?? '');
-        i += 1;
-        break;
-      case '--out':
-        out = resolve(value ?? out);
-        i += 1;
-        break;
-      case '--epochs':
-        parameters.epochs = number;
-        i += 1;
-        break;
-      case '--learning-rate':
-        parameters.learningRate = number;
-        i += 1;
-        break;
-      case '--l2':
-        parameters.l2 = number;
-        i += 1;
-        break;
-      case '--davidson-weight':
-        parameters.davidsonWeight = number;
-        i += 1;
-        break;
-      case '--min-df':
-        parameters.minDocumentFrequency = number;
-        i += 1;
-        break;
-      case '--nb-scale':
-        parameters.nbScale = number;
-        i += 1;
-        break;
-      case '--nb-alpha':
-        parameters.nbAlpha = number;
-        i += 1;
-        break;
-      case '--prune-below':
-        parameters.pruneBelow = number;
-        i += 1;
-        break;
-      case '--seed':
-        parameters.seed = number;
-        i += 1;
-        break;
-      case '--no-write':
-        write = false;
-        break;
-      case '--dev-only':
-        devOnly = true;
-        write = false;
-        break;
-      default:
-        throw new Error(`unknown option ${flag}`);
-    }
+    if (value.trim() === '' || !Number.isFinite(number)) throw new Error(`--${flag} needs a number, not "${value}"`);
+    parameters[parameter] = number;
   }
-  return { parameters, out, write, devOnly, ...(heldOut ? { heldOut } : {}) };
+  const devOnly = values['dev-only'] === true;
+  const heldOut = typeof values['held-out-out'] === 'string' ? resolve(values['held-out-out']) : undefined;
+  return {
+    parameters,
+    out: typeof values.out === 'string' ? resolve(values.out) : modelPath(),
+    // a run that only measures the held-out tenth never replaces the shipped model
+    write: values['no-write'] !== true && !devOnly,
+    devOnly,
+    ...(heldOut ? { heldOut } : {}),
+  };
 }
 
 async function main(): Promise<void> {
@@ -511,5 +489,8 @@ async function main(): Promise<void> {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  await main();
+  await main().catch((error: unknown) => {
+    process.stderr.write(`train-abusive-language: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 2;
+  });
 }
