@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { MailParser, type AddressObject, type Attachment as ParsedAttachment, type AttachmentStream, type ParsedMail } from 'mailparser';
 import { convert as htmlToText } from 'html-to-text';
 import { normaliseAddress, type Directory } from '../directory.js';
@@ -143,7 +144,7 @@ function readMail(raw: Buffer, maxHtmlChars: number): Promise<ParsedMail> {
         resolve(mail);
       }, reject);
     });
-    feed(parser, raw);
+    Readable.from(slicesOf(raw)).pipe(parser);
   });
 }
 
@@ -151,23 +152,11 @@ function readMail(raw: Buffer, maxHtmlChars: number): Promise<ParsedMail> {
 const FEED_SLICE_BYTES = 64 * 1024;
 
 /**
- * Writes the message in slices, waiting whenever the parser asks: written whole, a large message
- * is split into lines and decoded all at once, and parsing it holds several times its size.
+ * The message in slices for piping into the parser: written whole, a large message is split into
+ * lines and decoded all at once, and parsing it holds several times its size.
  */
-function feed(parser: MailParser, raw: Buffer): void {
-  let offset = 0;
-  const writeSome = (): void => {
-    while (offset < raw.length) {
-      const slice = raw.subarray(offset, Math.min(raw.length, offset + FEED_SLICE_BYTES));
-      offset += slice.length;
-      if (!parser.write(slice)) {
-        parser.once('drain', writeSome);
-        return;
-      }
-    }
-    parser.end();
-  };
-  writeSome();
+function* slicesOf(raw: Buffer): Generator<Buffer> {
+  for (let offset = 0; offset < raw.length; offset += FEED_SLICE_BYTES) yield raw.subarray(offset, offset + FEED_SLICE_BYTES);
 }
 
 function collectAttachment(stream: AttachmentStream): Promise<ParsedAttachment> {

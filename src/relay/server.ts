@@ -157,20 +157,26 @@ export class Relay {
   }
 
   private onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback: (error?: Error | null, message?: string) => void): void {
+    const chunks: Buffer[] = [];
+    let length = 0;
     const limit = this.options.config.relay.maxMessageBytes;
-    const received = new ReceivedBytes(limit);
-    stream.on('data', (chunk: Buffer) => received.append(chunk));
+    stream.on('data', (chunk: Buffer) => {
+      length += chunk.length;
+      // past the limit the rest is read and dropped: the reply after "." refuses the message
+      if (length <= limit) chunks.push(chunk);
+    });
     stream.once('error', (error: Error) => {
       this.options.logger.debug({ err: error.message }, 'data stream failed');
     });
     stream.once('end', () => {
-      const raw = received.bytes();
+      const raw = sharedCopy(chunks, Math.min(length, limit));
+      chunks.length = 0;
       if (!raw) {
-        this.options.logger.error({ bytes: received.length }, 'could not hold a message in memory');
+        this.options.logger.error({ bytes: length }, 'could not hold a message in memory');
         this.endTransaction(session);
         return callback(new SmtpReplyError(451, '4.3.1 Insufficient system resources; try again later'));
       }
-      this.handleMessage(raw, stream.sizeExceeded || received.length > limit, session).then(
+      this.handleMessage(raw, stream.sizeExceeded || length > limit, session).then(
         (reply) => callback(null, reply),
         (error: unknown) => {
           if (error instanceof SmtpReplyError) return callback(error);
@@ -270,40 +276,23 @@ export class Relay {
 }
 
 /**
- * The message as it arrives: chunks until the final ".", then one copy in shared memory, so the
- * screening worker reads the same bytes the relay forwards and a large message is not copied into
- * each thread. (A growable shared buffer would avoid the copy, but V8 does not count its memory
- * towards garbage-collection pressure, and under load dead buffers pile up.) Past the limit
- * bytes are counted and dropped: the reply after "." refuses them.
+ * The message in shared memory: the screening worker reads the same bytes the relay forwards,
+ * so a large message is held once, not copied into each thread. Undefined when the memory
+ * cannot be had.
  */
-class ReceivedBytes {
-  private readonly chunks: Buffer[] = [];
-  length = 0;
-
-  constructor(private readonly limit: number) {}
-
-  append(chunk: Buffer): void {
-    if (this.length + chunk.length <= this.limit) this.chunks.push(chunk);
-    this.length += chunk.length;
+function sharedCopy(chunks: readonly Buffer[], length: number): Buffer | undefined {
+  let raw: Buffer;
+  try {
+    raw = Buffer.from(new SharedArrayBuffer(length));
+  } catch {
+    return undefined;
   }
-
-  /** The bytes kept (at most `limit`), as a Buffer over shared memory; undefined if that cannot be had. */
-  bytes(): Buffer | undefined {
-    const length = Math.min(this.length, this.limit);
-    let shared: Buffer;
-    try {
-      shared = Buffer.from(new SharedArrayBuffer(length));
-    } catch {
-      return undefined;
-    }
-    let offset = 0;
-    for (const chunk of this.chunks) {
-      if (offset >= length) break;
-      offset += chunk.copy(shared, offset, 0, Math.min(chunk.length, length - offset));
-    }
-    this.chunks.length = 0;
-    return shared;
+  let offset = 0;
+  for (const chunk of chunks) {
+    if (offset >= length) break;
+    offset += chunk.copy(raw, offset, 0, Math.min(chunk.length, length - offset));
   }
+  return raw;
 }
 
 export function forwardEnvelopeOf(session: SMTPServerSession): ForwardEnvelope {
