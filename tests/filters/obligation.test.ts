@@ -7,7 +7,8 @@ import { filters } from '../../filters/index.js';
 import { findCommitments, type CommitmentKind } from '../../filters/lib/commitment.js';
 import { tokenise } from '../../filters/lib/tokens.js';
 import { configWith, exampleConfig } from '../helpers/config.js';
-import { evidenceProblems, findingsOf, fixtureFiles, loadFixture, screenFixture } from './protocol-fixtures.js';
+import { evidenceProblems, findingsOf, loadFixture, screenFixture } from './protocol-fixtures.js';
+import { itExpectsEveryFixture } from './fixture-coverage.js';
 
 const FOLDER = 'obligation';
 
@@ -120,11 +121,7 @@ describe('obligation filter on its fixtures', () => {
     config = exampleConfig();
   });
 
-  it('has an expectation for every fixture, and at least 15 fixtures', () => {
-    const files = fixtureFiles(FOLDER);
-    expect(files.length).toBeGreaterThanOrEqual(15);
-    expect([...Object.keys(FLAGS), ...PASSES].sort()).toEqual(files);
-  });
+  itExpectsEveryFixture(FOLDER, Object.keys(FLAGS), PASSES);
 
   it.each(Object.entries(FLAGS))('flags %s with the exact sentence and the paragraph it breaches', async (file, expected) => {
     const result = await screenFixture(await loadFixture(FOLDER, file), config);
