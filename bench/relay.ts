@@ -19,7 +19,8 @@ interface Started {
 
 async function startProcess(script: string, args: string[] = []): Promise<Started> {
   // plain JavaScript runs without the TypeScript loader, as the gateway does when deployed
-  const execArgv = script.endsWith('.mjs') ? [] : ['--import', 'tsx'];
+  // the relay processes run as `npm start` runs the gateway
+  const execArgv = script.endsWith('.mjs') ? ['--max-semi-space-size=4'] : ['--import', 'tsx'];
   const child = fork(join(here, script), args, { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const port = await new Promise<number>((resolve, reject) => {
     child.once('message', (message: { port: number }) => resolve(message.port));

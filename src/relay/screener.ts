@@ -1,3 +1,4 @@
+import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import type { Config } from '../config/schema.js';
 import { Directory } from '../directory.js';
@@ -47,6 +48,24 @@ const JOBS_PER_WORKER = 4;
  */
 const QUEUED_BYTES_PER_WORKER = 256 * 1024;
 
+/**
+ * Heap sizing for a long-running relay. V8's defaults suit short bursts: under sustained mail its
+ * young generation grows to 48 MB per thread and each old-generation limit is set up to four times
+ * the live heap, so an idle 150 MB process settles near 290 MB. A 12 MB young generation and a 20%
+ * growth step hold it near 190 MB (see README, Sizing). Measured cost: within run-to-run noise on a
+ * 2-core machine, at most about 7% of 5 KB throughput.
+ */
+const WORKER_YOUNG_GENERATION_MB = 12;
+const HEAP_GROWING_PERCENT = 20;
+let heapGrowthRestrained = false;
+
+/** Applies to every thread of the process, the SMTP thread included; read by V8 at each collection. */
+function restrainHeapGrowth(): void {
+  if (heapGrowthRestrained) return;
+  heapGrowthRestrained = true;
+  setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
+}
+
 /** Whether a thread screening `count` messages of `bytes` in all may take one more of `size` bytes. */
 function admits(count: number, bytes: number, size: number): boolean {
   return count === 0 || (count < JOBS_PER_WORKER && bytes + size <= QUEUED_BYTES_PER_WORKER);
@@ -89,6 +108,7 @@ export class Screener {
     private readonly logger: Logger,
   ) {
     const { workers } = config.relay.screening;
+    restrainHeapGrowth();
     this.started = new Promise<void>((resolve, reject) => {
       this.settleStart = { resolve, reject };
     });
@@ -154,7 +174,10 @@ export class Screener {
       config: this.config,
       bankHolidays: bankHolidayTable(HOLIDAY_STATE[this.config.council.bankHolidays], year - HOLIDAY_YEARS_BEFORE, year + HOLIDAY_YEARS_AFTER),
     };
-    const worker = new Worker(new URL(fromSource ? './screening-worker-source.mjs' : './screening-worker.js', import.meta.url), { workerData });
+    const worker = new Worker(new URL(fromSource ? './screening-worker-source.mjs' : './screening-worker.js', import.meta.url), {
+      workerData,
+      resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
+    });
     worker.on('message', (reply: ScreeningReply) => this.onReply(worker, reply));
     worker.on('error', (error) => {
       this.logger.error({ err: error.message }, 'screening worker failed');
