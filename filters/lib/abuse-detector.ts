@@ -17,6 +17,7 @@ import {
 } from './abuse-context.js';
 import {
   AMBIGUOUS_SLURS,
+  COMPLAINING_VERBS,
   CRITICISM_WORDS,
   decodeVocabulary,
   DEMEANING_PHRASES,
@@ -38,6 +39,9 @@ import {
   PROFANE_PREFIXES,
   PROFANITY,
   SLURS,
+  SWEAR_MASS_NOUNS,
+  THIRD_PERSON_POSSESSIVES,
+  VERB_SUBJECTS,
   type PhraseEntry,
 } from './abuse-lexicon.js';
 import type { AbuseModel } from './abuse-model.js';
@@ -216,6 +220,10 @@ export function analyseSentence(text: string, offset: number, settings: Detector
 
     if (isCodeLike(text, token)) continue;
     const strength = profanityStrength(word);
+    if (strength !== undefined && isUndirectedSwearing(tokens, i)) {
+      add('profanity', strength, 'swearing', i, i + 1, 'none', false, strength >= 0.5 ? 'medium' : 'low');
+      continue;
+    }
     if (strength !== undefined && !(word === 'sod' && tokens[i + 1]?.word === "'s")) {
       // strong words near a person are aimed at them; a mild one only right next to them ("damn you")
       const person = nearbyPerson(tokens, marks, i, strength >= 0.5 ? 3 : 1);
@@ -344,6 +352,20 @@ function isInsultUse(tokens: readonly Token[], index: number, nameLike: boolean)
   // "you git." is an insult; "can you git rid of" is a typo
   const ends = next === undefined || next.kind === 'punct' || /^(and|who|like|or|of|that)$/.test(next.word);
   return !nameLike && ends && previous !== undefined && previous.kind === 'word' && INSULT_DETERMINERS.has(previous.word);
+}
+
+/** Swearing that by its grammar is aimed at no one: "he bitches about everything", "take his shit". */
+function isUndirectedSwearing(tokens: readonly Token[], index: number): boolean {
+  const word = (tokens[index] as Token).word;
+  const previous = tokens[index - 1];
+  const next = tokens[index + 1];
+  if (COMPLAINING_VERBS.has(word)) {
+    if (previous?.kind === 'word' && VERB_SUBJECTS.has(previous.word)) return true;
+    // "you bitch and …" stays the insult; "you bitch about everything" is the verb
+    const verbAfter = previous?.word === 'you' ? ['about', 'at'] : [...(INNOCENT_BEFORE.get('bitch') ?? [])];
+    return next?.kind === 'word' && verbAfter.includes(next.word);
+  }
+  return SWEAR_MASS_NOUNS.has(word) && previous?.kind === 'word' && THIRD_PERSON_POSSESSIVES.has(previous.word);
 }
 
 /** "WTF::String", "platform/wtf/", "Ctrl+Shit+C": a word inside code, a path or a key combination */

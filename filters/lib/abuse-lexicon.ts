@@ -134,6 +134,21 @@ export const INNOCENT_BEFORE: ReadonlyMap<string, ReadonlySet<string>> = new Map
   ['bitches', new Set(['about', 'at', 'like', 'and', 'that'])],
 ]);
 
+/**
+ * Swear words that are also a verb meaning "complain", and the words that show the verb: a subject
+ * or auxiliary before it ("Guido will bitch like hell", "he bitches"), or INNOCENT_BEFORE after it.
+ * "you" is left out of the subjects: "you bitch" is the insult.
+ */
+export const COMPLAINING_VERBS: ReadonlySet<string> = new Set(['bitch', 'bitches', 'bitched', 'bitching']);
+export const VERB_SUBJECTS: ReadonlySet<string> = new Set(['i', 'we', 'he', 'she', 'they', 'will', "'ll", 'to', 'would', "'d", 'can', 'could', 'should', 'might', 'must', 'always', 'never', 'gonna', 'people']);
+
+/**
+ * Swear nouns for stuff or nonsense: after "his", "her" or "their" they name what someone has or
+ * does ("she should take his shit", "their crap"), which is swearing, but not at anyone.
+ */
+export const SWEAR_MASS_NOUNS: ReadonlySet<string> = new Set(['shit', 'crap', 'bullshit', 'horseshit', 'shite']);
+export const THIRD_PERSON_POSSESSIVES: ReadonlySet<string> = new Set(['his', 'her', 'their']);
+
 /** groups by a protected characteristic or origin, for generalisations ("all X are Y") */
 export const IDENTITY_GROUPS: ReadonlySet<string> = new Set([
   'immigrants', 'immigrant', 'migrants', 'migrant', 'refugees', 'refugee', 'foreigners', 'foreigner', 'muslims', 'muslim', 'jews', 'jew', 'christians',

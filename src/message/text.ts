@@ -72,6 +72,21 @@ function startsEarlierCorrespondence(lines: readonly Line[], index: number): boo
   return false;
 }
 
+/**
+ * A short line ending in a colon straight above quoted lines names who is quoted ("Jo Bloggs
+ * wrote:", "Quoting Jo:", a nickname with a joke verb): it belongs to the quote.
+ */
+function introducesQuote(lines: readonly Line[], index: number): boolean {
+  const text = (lines[index] as Line).text.trim();
+  if (!text.endsWith(':') || text.length > MAX_INTRODUCER_CHARS) return false;
+  for (let k = index + 1; k < lines.length; k += 1) {
+    const next = (lines[k] as Line).text;
+    if (next.trim() !== '') return /^\s*>/.test(next);
+  }
+  return false;
+}
+const MAX_INTRODUCER_CHARS = 120;
+
 function merge(spans: TextSpan[]): TextSpan[] {
   const merged: TextSpan[] = [];
   for (const span of spans) {
@@ -103,7 +118,7 @@ export function splitText(body: string): SplitText {
       inSignature = false;
       break;
     }
-    if (/^\s*>/.test(line.text)) {
+    if (/^\s*>/.test(line.text) || introducesQuote(lines, index)) {
       quoted.push({ start: line.start, end: line.end });
       continue;
     }

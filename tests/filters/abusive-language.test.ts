@@ -267,6 +267,12 @@ describe('negation, quotation and reported speech', () => {
   });
 });
 
+/** detector settings whose model gives every text the same probability */
+function settingsWith(probability: number): DetectorSettings {
+  const model: AbuseModel = { version: 'test', trainedAt: '2027-01-01', probability: () => probability };
+  return { names: namesOf([]), model, modelOnlyThreshold: 0.9 };
+}
+
 describe('false friends', () => {
   it.each([
     'The kill switch cut the power to the pumps, and we killed the runaway process.',
@@ -286,6 +292,23 @@ describe('false friends', () => {
     'The exhibition includes the painting Some Ugly Guy by a local artist.',
   ])('"%s" passes', async (body) => {
     expect(await rulesFor(body)).toEqual([]);
+  });
+
+  it.each([
+    ['Guido will bitch like hell about the wait, but he\'s the boss so he bitches about everything.', 'bitch'],
+    ['When the thrill is gone, she should take his shit.', 'shit'],
+  ])('reads "%s" as swearing aimed at no one', async (body, word) => {
+    const rules = await rulesFor(body);
+    expect(rules).not.toContain('PROFANITY_AT_PERSON');
+    expect(rules).not.toContain('PERSONAL_ATTACK');
+    const cues = analyseSentence(body, 0, settingsWith(0.5)).cues;
+    expect(cues.filter((cue) => cue.matched.toLowerCase().startsWith(word)).map((cue) => cue.category)).toContain('profanity');
+  });
+
+  it('still reports the same words used at a person', async () => {
+    expect(await rulesFor('You bitch.')).toContain('PROFANITY_AT_PERSON');
+    expect(await rulesFor('You bitch and liar.')).toContain('PROFANITY_AT_PERSON');
+    expect(await rulesFor('He is a shit and everyone knows it.')).not.toEqual([]);
   });
 
   it('does not take a title written in capitals without a name ("MS", "DR") for a person', () => {
@@ -441,11 +464,6 @@ describe('the trained model', () => {
     const scores = test.map((item) => scoreText(item.text).score);
     expect(rocAuc(scores, test.map((item) => item.label))).toBeGreaterThanOrEqual(0.8);
   });
-
-  const settingsWith = (probability: number): DetectorSettings => {
-    const model: AbuseModel = { version: 'test', trainedAt: '2027-01-01', probability: () => probability };
-    return { names: namesOf([]), model, modelOnlyThreshold: 0.9 };
-  };
 
   it('raises a personal attack on its own only when very sure and the sentence is aimed at someone', () => {
     const aimed = 'You should be ashamed of yourself.';

@@ -21,6 +21,13 @@ describe('the sender\'s new text', () => {
     expect(splitText(forwarded).newText).toBe('FYI');
   });
 
+  it('counts a short line ending in a colon above quoted lines as part of the quote', () => {
+    const body = 'Whore eructed:\n\n>--]It is an amusing anecdote.\nI doubt it is true.\n';
+    expect(splitText(body).newText).toBe('I doubt it is true.');
+    // a colon above the sender's own text is theirs
+    expect(splitText('The options are:\n1. repair\n2. replace\n').newText).toBe('The options are:\n1. repair\n2. replace');
+  });
+
   it('leaves interleaved > quotes out and keeps the replies between them', () => {
     const body = '> Can you attend?\nYes, I can.\n> And bring the report?\nI will.\n';
     expect(splitText(body).newText).toBe('Yes, I can.\nI will.');
