@@ -60,7 +60,8 @@ function cpuTime(target: Started): Promise<number> {
 function send(connection: SMTPConnection, message: Buffer): Promise<number> {
   const started = process.hrtime.bigint();
   return new Promise((resolve, reject) => {
-    connection.send({ from: 'cllr.hadley@greyfordvale.gov.uk', to: ['imran.shah@greyfordvale.gov.uk'] }, message, (error) => {
+    // SIZE declared at MAIL FROM, as MTAs such as Postfix and Exchange declare it
+    connection.send({ from: 'cllr.hadley@greyfordvale.gov.uk', to: ['imran.shah@greyfordvale.gov.uk'], size: message.length }, message, (error) => {
       if (error) reject(error);
       else resolve(Number(process.hrtime.bigint() - started) / 1e6);
     });
@@ -226,7 +227,7 @@ export async function run(): Promise<void> {
     }
 
     const peak = await peakMemoryWithLargeMessages(gateway, sink.port);
-    console.log(`\nGateway peak resident memory after eight 5 MB messages in flight at once: ${fmt(peak / 1024 / 1024)} MB (target <= 200 MB)`);
+    console.log(`\nGateway peak resident memory, after all of the above, with eight 5 MB messages in flight at once (SIZE declared): ${fmt(peak / 1024 / 1024)} MB (target <= 200 MB)`);
   } finally {
     await stop(gateway);
     await stop(unscreened);

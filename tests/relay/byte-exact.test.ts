@@ -69,6 +69,25 @@ describe('byte-exact relaying', () => {
     if (eightBit) expect(forwarded.mailParams.BODY).toBe('8BITMIME');
   });
 
+  // past 256 KB a declared SIZE has the message written straight into shared memory
+  it.each([
+    ['exactly', 0],
+    ['too small', -70_000],
+    ['too large', 90_000],
+  ])('relays a 600 KB message byte-exact when the client declared its SIZE %s', async (_how, error) => {
+    const lines = Array.from({ length: 8000 }, (_, i) => (i % 97 === 0 ? `.line ${i} starts with a dot` : `line ${i} of the committee papers, item ${i % 13}`));
+    const message = `${HEAD}\r\nMessage-ID: <declared-${error}@test>\r\n\r\n${lines.join('\r\n')}\r\n`;
+    const envelope = { from: 'cllr.okafor@greyfordvale.gov.uk', to: ['rachel.finch@greyfordvale.gov.uk'], size: Buffer.byteLength(message) + error };
+    const before = sink.messages.length;
+    const viaGateway = await sendThrough(relay.port, envelope, message);
+    expect(viaGateway.ok, viaGateway.response).toBe(true);
+    const straight = await sendThrough(direct.port, envelope, message);
+    expect(straight.ok).toBe(true);
+    const forwarded = sink.messages[before]!;
+    expect(forwarded.raw.length).toBeGreaterThan(256 * 1024);
+    expect(withoutAddedHeaders(forwarded.raw).rest.equals(direct.messages[direct.messages.length - 1]!.raw)).toBe(true);
+  });
+
   it('keeps a DKIM signature valid', async () => {
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const unsigned = `${HEAD}\r\nMessage-ID: <dkim@test>\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\nPlease find the officer report attached.\r\n.dot line\r\n`;
