@@ -49,21 +49,12 @@ const JOBS_PER_WORKER = 4;
 const QUEUED_BYTES_PER_WORKER = 256 * 1024;
 
 /**
- * Heap sizing for a long-running relay. V8's defaults suit short bursts: under sustained mail its
- * young generation grows to 48 MB per thread and each old-generation limit is set up to four times
- * the live heap, so an idle 150 MB process settles near 290 MB. A 12 MB young generation and a 20%
- * growth step hold it near 190 MB (see README, Sizing). Measured cost: within run-to-run noise on a
- * 2-core machine, at most about 7% of 5 KB throughput.
+ * V8 sets each old-generation limit up to four times the live heap, so under sustained mail an
+ * idle 150 MB gateway settles near 290 MB. `relay.heapGrowthPercent` narrows that step. The flag
+ * is process-wide (every thread, the SMTP thread included) and read by V8 at each collection.
  */
-const WORKER_YOUNG_GENERATION_MB = 12;
-const HEAP_GROWING_PERCENT = 20;
-let heapGrowthRestrained = false;
-
-/** Applies to every thread of the process, the SMTP thread included; read by V8 at each collection. */
-function restrainHeapGrowth(): void {
-  if (heapGrowthRestrained) return;
-  heapGrowthRestrained = true;
-  setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
+function restrainHeapGrowth(percent: number): void {
+  if (percent > 0) setFlagsFromString(`--heap-growing-percent=${percent}`);
 }
 
 /** Whether a thread screening `count` messages of `bytes` in all may take one more of `size` bytes. */
@@ -108,7 +99,7 @@ export class Screener {
     private readonly logger: Logger,
   ) {
     const { workers } = config.relay.screening;
-    restrainHeapGrowth();
+    restrainHeapGrowth(config.relay.heapGrowthPercent);
     this.started = new Promise<void>((resolve, reject) => {
       this.settleStart = { resolve, reject };
     });
@@ -174,10 +165,7 @@ export class Screener {
       config: this.config,
       bankHolidays: bankHolidayTable(HOLIDAY_STATE[this.config.council.bankHolidays], year - HOLIDAY_YEARS_BEFORE, year + HOLIDAY_YEARS_AFTER),
     };
-    const worker = new Worker(new URL(fromSource ? './screening-worker-source.mjs' : './screening-worker.js', import.meta.url), {
-      workerData,
-      resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
-    });
+    const worker = new Worker(new URL(fromSource ? './screening-worker-source.mjs' : './screening-worker.js', import.meta.url), { workerData });
     worker.on('message', (reply: ScreeningReply) => this.onReply(worker, reply));
     worker.on('error', (error) => {
       this.logger.error({ err: error.message }, 'screening worker failed');
