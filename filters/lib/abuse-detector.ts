@@ -354,6 +354,8 @@ function isInsultUse(tokens: readonly Token[], index: number, nameLike: boolean)
   return !nameLike && ends && previous !== undefined && previous.kind === 'word' && INSULT_DETERMINERS.has(previous.word);
 }
 
+const VERB_AFTER_YOU: ReadonlySet<string> = new Set(['about', 'at']);
+
 /** Swearing that by its grammar is aimed at no one: "he bitches about everything", "take his shit". */
 function isUndirectedSwearing(tokens: readonly Token[], index: number): boolean {
   const word = (tokens[index] as Token).word;
@@ -362,8 +364,8 @@ function isUndirectedSwearing(tokens: readonly Token[], index: number): boolean 
   if (COMPLAINING_VERBS.has(word)) {
     if (previous?.kind === 'word' && VERB_SUBJECTS.has(previous.word)) return true;
     // "you bitch and …" stays the insult; "you bitch about everything" is the verb
-    const verbAfter = previous?.word === 'you' ? ['about', 'at'] : [...(INNOCENT_BEFORE.get('bitch') ?? [])];
-    return next?.kind === 'word' && verbAfter.includes(next.word);
+    const verbAfter = previous?.word === 'you' ? VERB_AFTER_YOU : INNOCENT_BEFORE.get('bitch');
+    return next?.kind === 'word' && (verbAfter?.has(next.word) ?? false);
   }
   return SWEAR_MASS_NOUNS.has(word) && previous?.kind === 'word' && THIRD_PERSON_POSSESSIVES.has(previous.word);
 }
