@@ -73,12 +73,14 @@ function startsEarlierCorrespondence(lines: readonly Line[], index: number): boo
 }
 
 /**
- * A short line ending in a colon straight above quoted lines names who is quoted ("Jo Bloggs
- * wrote:", "Quoting Jo:", a nickname with a joke verb): it belongs to the quote.
+ * A line ending in a colon straight above quoted lines that names who is quoted ("Jo Bloggs
+ * <jo@x> wrote:", "Quoting Jo:", a nickname with a joke verb) belongs to the quote. Only the
+ * shapes of an attribution count, so that a sentence of the sender's own ("You never listen,
+ * as you said:") is still screened.
  */
 function introducesQuote(lines: readonly Line[], index: number): boolean {
   const text = (lines[index] as Line).text.trim();
-  if (!text.endsWith(':') || text.length > MAX_INTRODUCER_CHARS) return false;
+  if (!text.endsWith(':') || text.length > MAX_INTRODUCER_CHARS || !looksLikeAttribution(text)) return false;
   for (let k = index + 1; k < lines.length; k += 1) {
     const next = (lines[k] as Line).text;
     if (next.trim() !== '') return /^\s*>/.test(next);
@@ -86,6 +88,16 @@ function introducesQuote(lines: readonly Line[], index: number): boolean {
   return false;
 }
 const MAX_INTRODUCER_CHARS = 120;
+/** words of an attribution besides addresses and dates in brackets: "Jo Bloggs writes", "Whore eructed" */
+const MAX_INTRODUCER_WORDS = 4;
+
+function looksLikeAttribution(text: string): boolean {
+  const bare = text.slice(0, -1).replace(/<[^>]*>|\([^)]*\)|\[[^\]]*\]/g, ' ').trim();
+  if (/[!?]/.test(bare)) return false;
+  // "In message <…>, Jo Bloggs writes:", "In article <…>, …"
+  if (/^(quoting|in message|in article)\b/i.test(bare)) return true;
+  return bare.split(/\s+/).length <= MAX_INTRODUCER_WORDS && !/[,;]/.test(bare);
+}
 
 function merge(spans: TextSpan[]): TextSpan[] {
   const merged: TextSpan[] = [];

@@ -24,8 +24,10 @@ describe('the sender\'s new text', () => {
   it('counts a short line ending in a colon above quoted lines as part of the quote', () => {
     const body = 'Whore eructed:\n\n>--]It is an amusing anecdote.\nI doubt it is true.\n';
     expect(splitText(body).newText).toBe('I doubt it is true.');
-    // a colon above the sender's own text is theirs
+    expect(splitText('Jo Bloggs <jo@example.org> [2002-09-01 10:12]:\n> Agreed.\nThanks.\n').newText).toBe('Thanks.');
+    // a colon above the sender's own text is theirs, and so is their own sentence above a quote
     expect(splitText('The options are:\n1. repair\n2. replace\n').newText).toBe('The options are:\n1. repair\n2. replace');
+    expect(splitText('You useless idiot, read what you said:\n> It will be done.\n').newText).toBe('You useless idiot, read what you said:');
   });
 
   it('leaves interleaved > quotes out and keeps the replies between them', () => {
