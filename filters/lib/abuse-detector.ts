@@ -17,6 +17,7 @@ import {
 } from './abuse-context.js';
 import {
   AMBIGUOUS_SLURS,
+  COMPLAINING_VERB_FOLLOWERS,
   COMPLAINING_VERBS,
   CRITICISM_WORDS,
   decodeVocabulary,
@@ -364,8 +365,8 @@ function isUndirectedSwearing(tokens: readonly Token[], index: number): boolean 
   if (COMPLAINING_VERBS.has(word)) {
     if (previous?.kind === 'word' && VERB_SUBJECTS.has(previous.word)) return true;
     // "you bitch and …" stays the insult; "you bitch about everything" is the verb
-    const verbAfter = previous?.word === 'you' ? VERB_AFTER_YOU : INNOCENT_BEFORE.get('bitch');
-    return next?.kind === 'word' && (verbAfter?.has(next.word) ?? false);
+    const verbAfter = previous?.word === 'you' ? VERB_AFTER_YOU : COMPLAINING_VERB_FOLLOWERS;
+    return next?.kind === 'word' && verbAfter.has(next.word);
   }
   return SWEAR_MASS_NOUNS.has(word) && previous?.kind === 'word' && THIRD_PERSON_POSSESSIVES.has(previous.word);
 }

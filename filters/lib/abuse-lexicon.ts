@@ -120,6 +120,9 @@ export const INSULT_COMPOUNDS: ReadonlySet<string> = new Set([
   'nobody is', 'nobody was', 'nobody will', 'nobody would', 'nobody can', 'nobody knows', 'nobody in', 'fraud team', 'fraud officer', 'fraud investigation', 'fraud department',
 ]);
 
+/** words after "bitch" that make it the verb, to complain: "bitch about", "bitch and moan" */
+export const COMPLAINING_VERB_FOLLOWERS: ReadonlySet<string> = new Set(['about', 'at', 'like', 'and', 'that']);
+
 /** adjectives that are not insults before these words: "ignorant of the rule", "incapable of entering" */
 export const INNOCENT_BEFORE: ReadonlyMap<string, ReadonlySet<string>> = new Map([
   ['ignorant', new Set(['of'])],
@@ -130,13 +133,13 @@ export const INNOCENT_BEFORE: ReadonlyMap<string, ReadonlySet<string>> = new Map
   ['mental', new Set(['health', 'capacity', 'wellbeing', 'illness', 'note', 'notes'])],
   ['weak', new Set(['signal', 'link'])],
   // the verb: "he will bitch about it", "bitches at everyone"
-  ['bitch', new Set(['about', 'at', 'like', 'and', 'that'])],
-  ['bitches', new Set(['about', 'at', 'like', 'and', 'that'])],
+  ['bitch', COMPLAINING_VERB_FOLLOWERS],
+  ['bitches', COMPLAINING_VERB_FOLLOWERS],
 ]);
 
 /**
  * Swear words that are also a verb meaning "complain", and the words that show the verb: a subject
- * or auxiliary before it ("Guido will bitch like hell", "he bitches"), or INNOCENT_BEFORE after it.
+ * or auxiliary before it ("Guido will bitch like hell", "he bitches"), or a follower after it.
  * "you" is left out of the subjects: "you bitch" is the insult.
  */
 export const COMPLAINING_VERBS: ReadonlySet<string> = new Set(['bitch', 'bitches', 'bitched', 'bitching']);

@@ -320,15 +320,21 @@ const RECEIVE_IN_PLACE_BYTES = 256 * 1024;
 
 /** The SIZE the client declared at MAIL FROM (RFC 1870), as MTAs such as Postfix and Exchange do. */
 function declaredSize(session: SMTPServerSession): number | undefined {
-  const args = session.envelope.mailFrom ? (session.envelope.mailFrom.args as Record<string, string | boolean> | false) : false;
-  const size = args && typeof args.SIZE === 'string' ? Number(args.SIZE) : Number.NaN;
+  const size = Number(mailFromParameter(session, 'SIZE') ?? Number.NaN);
   return Number.isSafeInteger(size) && size > 0 ? size : undefined;
+}
+
+/** A MAIL FROM parameter with a value (BODY=8BITMIME, SIZE=12345), as the client wrote it. */
+function mailFromParameter(session: SMTPServerSession, name: string): string | undefined {
+  const mailFrom = session.envelope.mailFrom;
+  const args = (mailFrom ? mailFrom.args : false) as Record<string, string | boolean> | false;
+  const value = args ? args[name] : undefined;
+  return typeof value === 'string' ? value : undefined;
 }
 
 export function forwardEnvelopeOf(session: SMTPServerSession): ForwardEnvelope {
   const mailFrom = session.envelope.mailFrom;
-  const args = (mailFrom ? mailFrom.args : {}) as Record<string, string | boolean> | false;
-  const body = args && typeof args.BODY === 'string' ? args.BODY.toUpperCase() : '';
+  const body = mailFromParameter(session, 'BODY')?.toUpperCase() ?? '';
   return {
     mailFrom: mailFrom ? mailFrom.address : '',
     rcptTo: session.envelope.rcptTo.map((rcpt) => rcpt.address),
