@@ -375,7 +375,8 @@ const MENTION_NOUNS: ReadonlySet<string> = new Set(['term', 'word', 'words', 'ph
 export function isReported(tokens: readonly Token[], marks: readonly (Mark | undefined)[], start: number): boolean {
   for (let k = start - 1; k >= 0 && k >= start - 12; k -= 1) {
     const token = tokens[k] as Token;
-    if (token.kind === 'punct' && (token.plain === ';' || token.plain.startsWith('.') || token.plain.startsWith('!') || token.plain.startsWith('?'))) return false;
+    if (isSentenceBreak(token)) return false;
+    if (token.word === 'as' && k >= 2 && LABELLING_VERBS.has((tokens[k - 2] as Token).word) && isLabelled(marks[k - 1])) return labelledBySomeoneElse(tokens, marks, k - 2);
     if (token.kind !== 'word' || !REPORTING_VERBS.has(token.word)) continue;
     if (MENTION_NOUNS.has(token.word)) return true;
     const previous = tokens[k - 1];
@@ -389,6 +390,39 @@ export function isReported(tokens: readonly Token[], marks: readonly (Mark | und
       const subject = tokens[s] as Token;
       if (/^(someone|somebody|resident|residents|caller|constituent|member|customer|applicant|complainant|they|who)$/.test(subject.word)) return true;
     }
+  }
+  return false;
+}
+
+function isSentenceBreak(token: Token): boolean {
+  return token.kind === 'punct' && (token.plain === ';' || token.plain.startsWith('.') || token.plain.startsWith('!') || token.plain.startsWith('?'));
+}
+
+/** verbs that put a label on someone: "they'll black list you as a trouble-maker" */
+const LABELLING_VERBS: ReadonlySet<string> = new Set([
+  'list', 'listed', 'blacklist', 'blacklists', 'blacklisted', 'see', 'sees', 'saw', 'seen', 'regard', 'regards', 'regarded', 'treat', 'treats', 'treated',
+  'label', 'labels', 'brand', 'brands', 'mark', 'marks', 'marked', 'peg', 'pegged', 'paint', 'painted', 'portray', 'portrayed', 'dismiss', 'dismissed',
+  'write', 'cast', 'view', 'views', 'viewed', 'tag', 'tagged',
+]);
+
+function isLabelled(mark: Mark | undefined): boolean {
+  return mark === 'you' || mark === 'third' || mark === 'plural' || mark === 'name' || mark === 'self';
+}
+
+/**
+ * Whoever does the labelling is the subject of the verb, which may stand before a run of verbs
+ * joined by commas ("they'll get all defensive, black list you as …"), so the search crosses commas
+ * but not sentences. The writer labelling someone is the writer's own remark; an imperative (no
+ * subject) is too.
+ */
+function labelledBySomeoneElse(tokens: readonly Token[], marks: readonly (Mark | undefined)[], verb: number): boolean {
+  for (let s = verb - 1; s >= 0 && s >= verb - 12; s -= 1) {
+    const token = tokens[s] as Token;
+    if (isSentenceBreak(token)) return false;
+    const mark = marks[s];
+    if (mark === 'self') return false;
+    if (mark === 'you' || mark === 'third' || mark === 'plural' || mark === 'name' || mark === 'person') return true;
+    if (/^(someone|somebody|people|everyone|everybody|they|who)$/.test(token.word)) return true;
   }
   return false;
 }
