@@ -409,20 +409,27 @@ function isLabelled(mark: Mark | undefined): boolean {
   return mark === 'you' || mark === 'third' || mark === 'plural' || mark === 'name' || mark === 'self';
 }
 
+/** "everyone sees you as an idiot" puts the writer's view in everyone's mouth */
+const GENERIC_SUBJECTS: ReadonlySet<string> = new Set(['everyone', 'everybody', 'people', 'anyone', 'anybody', 'nobody']);
+
 /**
  * Whoever does the labelling is the subject of the verb, which may stand before a run of verbs
  * joined by commas ("they'll get all defensive, black list you as …"), so the search crosses commas
- * but not sentences. The writer labelling someone is the writer's own remark; an imperative (no
- * subject) is too.
+ * but not sentences. The writer labelling someone is the writer's own remark; so is an imperative
+ * (no subject) and a label said to be everyone's.
  */
 function labelledBySomeoneElse(tokens: readonly Token[], marks: readonly (Mark | undefined)[], verb: number): boolean {
+  // "everyone in the department sees you as …": a generic subject may head a longer phrase
+  for (let s = verb - 1; s >= 0 && s >= verb - 12 && !isSentenceBreak(tokens[s] as Token); s -= 1) {
+    if (GENERIC_SUBJECTS.has((tokens[s] as Token).word)) return false;
+  }
   for (let s = verb - 1; s >= 0 && s >= verb - 12; s -= 1) {
     const token = tokens[s] as Token;
     if (isSentenceBreak(token)) return false;
     const mark = marks[s];
     if (mark === 'self') return false;
     if (mark === 'you' || mark === 'third' || mark === 'plural' || mark === 'name' || mark === 'person') return true;
-    if (/^(someone|somebody|people|everyone|everybody|they|who)$/.test(token.word)) return true;
+    if (/^(someone|somebody|they|who)$/.test(token.word)) return true;
   }
   return false;
 }

@@ -248,6 +248,7 @@ describe('negation, quotation and reported speech', () => {
     ["If the report isn't ready by Friday you will regret it.", ['THREAT']],
     ["Tell the planners that and they'll get all defensive, black list you as a sh*t disturber and ignore you.", []],
     ['I have always seen you as a complete idiot.', ['PERSONAL_ATTACK']],
+    ['Everyone in the department sees you as a useless idiot.', ['PERSONAL_ATTACK']],
     ['They can see you as a sh*t disturber if they like; I see you as an idiot.', ['PERSONAL_ATTACK']],
   ])('"%s" → %j', async (body, rules) => {
     expect(await rulesFor(body)).toEqual(rules);
