@@ -2,10 +2,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig, resolveConfigPath } from './config/load.js';
 import { ConfigError, GatewayError } from './errors.js';
 import { createLogger } from './log.js';
-import { startGateway } from './gateway.js';
-import { runScreenCommand } from './screen-command.js';
 import { hashPassword } from './review/password.js';
-import { runEnquiriesCommand } from './sla/cli.js';
 
 const USAGE = `usage: member-officer-gateway <command> [options]
 
@@ -21,22 +18,30 @@ commands:
 The policy file is --config, else $GATEWAY_CONFIG, else policies/example-council.yaml.
 `;
 
-/** Runs one command; returns the exit status. */
+/**
+ * Runs one command; returns the exit status. Each command loads only its own modules: `start`
+ * leaves parsing and filtering to its screening workers, so the long-running process never holds
+ * the offline `screen` command's copy of the pipeline and MIME parser.
+ */
 export async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
       case 'start':
         return await startCommand(rest);
-      case 'screen':
+      case 'screen': {
+        const { runScreenCommand } = await import('./screen-command.js');
         return await runScreenCommand(rest);
+      }
       case 'check-config':
         return checkConfigCommand(rest);
       case 'hash-password':
         return await hashPasswordCommand();
-      case 'enquiries':
+      case 'enquiries': {
+        const { runEnquiriesCommand } = await import('./sla/cli.js');
         // the command reads --config itself; this is the fallback ($GATEWAY_CONFIG, then the example)
         return await runEnquiriesCommand(rest, resolveConfigPath());
+      }
       case undefined:
       case '-h':
       case '--help':
@@ -74,6 +79,7 @@ async function startCommand(args: readonly string[]): Promise<number> {
   const config = loadConfig(path);
   const logger = createLogger(process.env.LOG_LEVEL ?? config.log.level);
   logger.info({ config: path }, 'policy loaded');
+  const { startGateway } = await import('./gateway.js');
   const gateway = await startGateway(config, { logger });
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {

@@ -1,4 +1,3 @@
-import { simpleParser } from 'mailparser';
 import type { Config } from '../config/schema.js';
 import { SCREENING_ERROR } from '../finding.js';
 import type { Logger } from '../log.js';
@@ -101,6 +100,12 @@ function partyView(party: Party): PartyView {
 }
 
 /**
+ * Loaded with the first review item: the relay thread parses no other mail (screening workers do),
+ * so a gateway that goes days without a flag does not hold a MIME parser on it.
+ */
+let mailParser: Promise<typeof import('mailparser')> | undefined;
+
+/**
  * The message's HTML part, for the sanitised view. This parse runs on the relay's event loop, so
  * it is skipped where it could be slow: large messages, and any message screening itself could
  * not get through.
@@ -109,6 +114,7 @@ async function messageHtml(raw: Buffer, result: ScreeningResult, logger: Logger)
   if (raw.length > MAX_HTML_SOURCE_BYTES) return undefined;
   if (result.findings.some((finding) => finding.filter === SCREENING_ERROR)) return undefined;
   try {
+    const { simpleParser } = await (mailParser ??= import('mailparser'));
     const parsed = await simpleParser(raw, {
       skipHtmlToText: true,
       skipTextToHtml: true,
