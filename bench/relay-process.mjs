@@ -57,6 +57,10 @@ if (mode === 'bare') {
     'bench',
   );
   if ('problems' in result) throw new Error(JSON.stringify(result.problems));
+  // as startGateway does: the holidays are worked out in a thread of their own
+  const { HOLIDAY_STATE, holidayYears, preloadBankHolidays } = await load('sla/calendar.js');
+  const { from, to } = holidayYears(new Date());
+  await preloadBankHolidays(HOLIDAY_STATE[result.config.council.bankHolidays], from, to);
   const screener = new Screener(result.config, silentLogger);
   await screener.ready();
   const relay = new Relay({ config: result.config, logger: silentLogger, screener, nextHop: nextHopClient });

@@ -9,6 +9,7 @@ import { openRedis, type RedisHandle } from './redis.js';
 import { createReviewEffects } from './review/effects.js';
 import { startReviewServer } from './review/server.js';
 import { ReviewStore } from './review/store.js';
+import { HOLIDAY_STATE, holidayYears, preloadBankHolidays } from './sla/calendar.js';
 import { EnquiryService } from './sla/service.js';
 import { errorMessage } from './errors.js';
 
@@ -31,6 +32,8 @@ export interface GatewayOptions {
 /** Starts everything `member-officer-gateway start` runs: relay, screening workers, SLA timers, review page. */
 export async function startGateway(config: Config, options: GatewayOptions): Promise<RunningGateway> {
   const { logger } = options;
+  const { from, to } = holidayYears(options.now?.() ?? new Date());
+  await preloadBankHolidays(HOLIDAY_STATE[config.council.bankHolidays], from, to);
   const redis = await openRedis(config, logger);
   const screener = new Screener(config, logger);
   try {

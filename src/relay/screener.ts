@@ -1,5 +1,5 @@
 import { setFlagsFromString } from 'node:v8';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { Config } from '../config/schema.js';
 import { Directory } from '../directory.js';
 import type { Logger } from '../log.js';
@@ -8,7 +8,8 @@ import { screeningError } from '../finding.js';
 import type { ScreeningEnvironment, ScreeningResult } from '../pipeline.js';
 import { GatewayError } from '../errors.js';
 import { decide } from '../policy.js';
-import { bankHolidayTable, HOLIDAY_STATE, type BankHolidayTable } from '../sla/calendar.js';
+import { bankHolidayTable, HOLIDAY_STATE, holidayYears, type BankHolidayTable } from '../sla/calendar.js';
+import { startThread } from '../thread.js';
 
 export interface ScreeningJob {
   readonly id: number;
@@ -23,10 +24,6 @@ export interface ScreeningWorkerData {
   /** worked out here, so the worker need not load date-holidays */
   readonly bankHolidays: BankHolidayTable;
 }
-
-/** Years either side of now whose bank holidays a worker is given: deadlines and election timetables fall within them. */
-const HOLIDAY_YEARS_BEFORE = 1;
-const HOLIDAY_YEARS_AFTER = 5;
 
 export type ScreeningReply =
   | { readonly id: number; readonly result: ScreeningResult }
@@ -158,14 +155,9 @@ export class Screener {
   }
 
   private spawn(): Worker {
-    // from source (tests, tsx) the worker is TypeScript and is started through a tsx bootstrap
-    const fromSource = import.meta.url.endsWith('.ts');
-    const year = new Date().getUTCFullYear();
-    const workerData: ScreeningWorkerData = {
-      config: this.config,
-      bankHolidays: bankHolidayTable(HOLIDAY_STATE[this.config.council.bankHolidays], year - HOLIDAY_YEARS_BEFORE, year + HOLIDAY_YEARS_AFTER),
-    };
-    const worker = new Worker(new URL(fromSource ? './screening-worker-source.mjs' : './screening-worker.js', import.meta.url), { workerData });
+    const { from, to } = holidayYears(new Date());
+    const workerData: ScreeningWorkerData = { config: this.config, bankHolidays: bankHolidayTable(HOLIDAY_STATE[this.config.council.bankHolidays], from, to) };
+    const worker = startThread(import.meta.url, 'screening-worker', { workerData });
     worker.on('message', (reply: ScreeningReply) => this.onReply(worker, reply));
     worker.on('error', (error) => {
       this.logger.error({ err: error.message }, 'screening worker failed');

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import type { Config } from '../config/schema.js';
 import { GatewayError } from '../errors.js';
+import { startThread } from '../thread.js';
 import type { Duration } from './duration.js';
 
 /** Whose bank holidays count as non-working days. */
@@ -50,6 +51,33 @@ export function bankHolidayTable(state: HolidayState, from: number, to: number):
   const table: Record<string, Array<[string, string]>> = {};
   for (let year = from; year <= to; year += 1) table[`${state}-${year}`] = [...bankHolidaysOf(state, year)];
   return table;
+}
+
+/** Years either side of now whose holidays are worked out at start-up: deadlines and election timetables fall within them. */
+export function holidayYears(now: Date): { readonly from: number; readonly to: number } {
+  const year = now.getUTCFullYear();
+  return { from: year - 1, to: year + 5 };
+}
+
+/**
+ * Works out a nation's holidays for `from`..`to` in a short-lived thread and keeps them here, so
+ * this thread loads date-holidays (about 20 MB resident, for every country's data) only if asked
+ * about a year outside the range. If the thread fails they are worked out here instead.
+ */
+export async function preloadBankHolidays(state: HolidayState, from: number, to: number): Promise<BankHolidayTable> {
+  const table = await bankHolidayTableInThread(state, from, to).catch(() => bankHolidayTable(state, from, to));
+  seedBankHolidays(table);
+  return table;
+}
+
+/** `bankHolidayTable`, worked out in a thread that ends once it has answered. */
+export function bankHolidayTableInThread(state: HolidayState, from: number, to: number): Promise<BankHolidayTable> {
+  return new Promise<BankHolidayTable>((resolve, reject) => {
+    const thread = startThread(import.meta.url, 'holiday-thread', { workerData: { state, from, to } });
+    thread.once('message', resolve);
+    thread.once('error', reject);
+    thread.once('exit', (code) => reject(new Error(`holiday thread exited with ${code} before answering`)));
+  });
 }
 
 /** Takes holidays worked out elsewhere (by the thread that started this one) as if looked up here. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { WorkingCalendar, zonedInstant, type CalendarPolicy, type Nation } from '../../src/sla/calendar.js';
+import { bankHolidayTable, bankHolidayTableInThread, WorkingCalendar, zonedInstant, type CalendarPolicy, type Nation } from '../../src/sla/calendar.js';
 import { parseDuration, type Duration } from '../../src/sla/duration.js';
 import { exampleConfig } from '../helpers/config.js';
 
@@ -86,6 +86,13 @@ describe('bank holidays of each nation', () => {
   it('Northern Ireland: 2 January and St Andrew’s Day are working days', () => {
     expect(northernIreland.isWorkingDay('2026-01-02')).toBe(true);
     expect(northernIreland.isWorkingDay('2026-11-30')).toBe(true);
+  });
+
+  it('works out the same holidays in a thread of its own, which the gateway does at start-up so its threads never load date-holidays', async () => {
+    const table = await bankHolidayTableInThread('SCT', 2026, 2027);
+    expect(table['SCT-2026']).toContainEqual(['2026-11-30', 'St Andrew’s Day']);
+    expect(table['SCT-2027']).toContainEqual(['2027-01-04', 'January 2nd (substitute day)']);
+    expect(table).toEqual(bankHolidayTable('SCT', 2026, 2027));
   });
 
   it('weekends, closure days and proclaimed extra holidays are not working days', () => {
