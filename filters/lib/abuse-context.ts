@@ -351,13 +351,10 @@ export function quotedRanges(text: string): Array<readonly [number, number]> {
 }
 
 /** any character that can open a quotation: most sentences have none */
+const OPENING_QUOTE_CHARACTER = /["'«„“‘]/;
+
 function mayQuote(text: string): boolean {
-  for (let i = 0; i < text.length; i += 1) {
-    const code = text.charCodeAt(i);
-    // " ' « „ “ ‘
-    if (code === 0x22 || code === 0x27 || code === 0xab || code === 0x201e || code === 0x201c || code === 0x2018) return true;
-  }
-  return false;
+  return OPENING_QUOTE_CHARACTER.test(text);
 }
 
 export function isInside(ranges: ReadonlyArray<readonly [number, number]>, at: number): boolean {

@@ -138,9 +138,17 @@ const TRIGGER_WORDS: ReadonlySet<string> = new Set([
 ]);
 
 function isTrigger(word: string): boolean {
-  if (TRIGGER_WORDS.has(word)) return true;
-  for (const [prefix] of PROFANE_PREFIXES) if (word.startsWith(prefix)) return true;
-  return false;
+  return TRIGGER_WORDS.has(word) || profanePrefixStrength(word) !== undefined;
+}
+
+/** the first letters of the profane prefixes: almost every word is ruled out by its first letter */
+const PROFANE_PREFIX_INITIALS: ReadonlySet<number> = new Set(PROFANE_PREFIXES.map(([prefix]) => prefix.charCodeAt(0)));
+
+/** the strength of a profane prefix the word starts with ("fuckwit", "shitty") */
+function profanePrefixStrength(word: string): number | undefined {
+  if (!PROFANE_PREFIX_INITIALS.has(word.charCodeAt(0))) return undefined;
+  for (const [prefix, strength] of PROFANE_PREFIXES) if (word.startsWith(prefix)) return strength;
+  return undefined;
 }
 
 function isInsultWord(word: string): boolean {
@@ -160,8 +168,7 @@ function profanityStrength(word: string): number | undefined {
   const exact = PROFANITY.get(word);
   if (exact !== undefined) return exact;
   if (PREFIX_EXCEPTIONS.has(word)) return undefined;
-  for (const [prefix, strength] of PROFANE_PREFIXES) if (word.startsWith(prefix)) return strength;
-  return undefined;
+  return profanePrefixStrength(word);
 }
 
 export function analyseText(text: string, settings: DetectorSettings): SentenceAnalysis[] {
@@ -178,7 +185,10 @@ export function analyseSentence(text: string, offset: number, settings: Detector
   for (const token of tokens) if (token.kind === 'word' && isTrigger(token.word)) triggered = true;
   const possiblePatterns = PATTERNS.possible(tokens);
   if (!aboutPerson && !triggered && possiblePatterns.size === 0) {
-    return { start: offset, end: offset + text.length, ...(settings.rateEverySentence ? { probability: settings.model.probability(tokens) } : {}), cues: [], suppressed: [], aboutPerson };
+    // built by assignment, not spreads: this runs for almost every sentence of every message
+    const quiet: Mutable<SentenceAnalysis> = { start: offset, end: offset + text.length, cues: [], suppressed: [], aboutPerson };
+    if (settings.rateEverySentence) quiet.probability = settings.model.probability(tokens);
+    return quiet;
   }
   const quotes = quotedRanges(text);
   let rated: number | undefined;
@@ -305,8 +315,13 @@ export function analyseSentence(text: string, offset: number, settings: Detector
   // swearing aimed at someone already says everything undirected swearing would
   const finalCues = cues.some((cue) => cue.category === 'profanity-at-person') ? cues.filter((cue) => cue.category !== 'profanity') : cues;
   const criticism = criticismOf(tokens, marks, finalCues, quotes, rate, text);
-  return { start: offset, end: offset + text.length, ...(rated !== undefined ? { probability: rated } : {}), cues: finalCues, suppressed, aboutPerson, ...(criticism ? { criticism } : {}) };
+  const analysis: Mutable<SentenceAnalysis> = { start: offset, end: offset + text.length, cues: finalCues, suppressed, aboutPerson };
+  if (rated !== undefined) analysis.probability = rated;
+  if (criticism) analysis.criticism = criticism;
+  return analysis;
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /**
  * Whether the model still rates the sentence offensive enough without the words the lexicons have

@@ -284,17 +284,17 @@ function scan(text: string): RawPiece[] {
   const limit = Math.min(text.length, MAX_SENTENCE_CHARS * 2);
   let i = 0;
   while (i < limit) {
-    const ch = text[i] as string;
-    if (isSpace(ch.charCodeAt(0))) {
+    const code = text.charCodeAt(i);
+    if (isSpace(code)) {
       i += 1;
       continue;
     }
-    if (isWordChar(ch) || (isDisguise(ch) && startsDisguisedWord(text, i, limit))) {
+    const ch = text[i] as string;
+    if (isAsciiAlphanumeric(code) || isWordChar(ch) || (isDisguise(ch) && startsDisguisedWord(text, i, limit))) {
       let j = i + 1;
       while (j < limit) {
-        const code = text.charCodeAt(j);
         // ASCII letters and digits first: almost every character of a word
-        if ((code >= 97 && code <= 122) || (code >= 65 && code <= 90) || (code >= 48 && code <= 57)) {
+        if (isAsciiAlphanumeric(text.charCodeAt(j))) {
           j += 1;
           continue;
         }
@@ -318,6 +318,10 @@ function scan(text: string): RawPiece[] {
     i = j;
   }
   return pieces;
+}
+
+function isAsciiAlphanumeric(code: number): boolean {
+  return (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || (code >= 48 && code <= 57);
 }
 
 function startsDisguisedWord(text: string, at: number, limit: number): boolean {

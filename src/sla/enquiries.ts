@@ -212,9 +212,15 @@ function uniqueAddresses(parties: readonly Party[]): string[] {
   return [...new Set(parties.map((party) => party.address))];
 }
 
-function sentencesOf(text: string): string[] {
-  return text
-    .split(/(?<=[.!?])\s+|\n+/)
-    .map((sentence) => sentence.trim())
-    .filter((sentence) => sentence.length > 0);
+/** The sentences of `text`, trimmed, one at a time: the request is usually in the first few. */
+function* sentencesOf(text: string): Generator<string> {
+  const boundary = /(?<=[.!?])\s+|\n+/g;
+  let start = 0;
+  for (let match = boundary.exec(text); match !== null; match = boundary.exec(text)) {
+    const sentence = text.slice(start, match.index).trim();
+    if (sentence.length > 0) yield sentence;
+    start = match.index + match[0].length;
+  }
+  const last = text.slice(start).trim();
+  if (last.length > 0) yield last;
 }
