@@ -19,5 +19,5 @@ COPY filters/models filters/models
 USER node
 EXPOSE 10025 8025
 # a small young generation keeps a long-running relay near its idle size (README, Sizing)
-ENTRYPOINT ["node", "--max-semi-space-size=4", "bin/member-officer-gateway.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=1", "bin/member-officer-gateway.js"]
 CMD ["start"]

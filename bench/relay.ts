@@ -26,7 +26,7 @@ interface Started {
 async function startProcess(script: string, args: string[] = []): Promise<Started> {
   // plain JavaScript runs without the TypeScript loader, as the gateway does when deployed
   // the relay processes run as `npm start` runs the gateway
-  const execArgv = script.endsWith('.mjs') ? ['--max-semi-space-size=4'] : ['--import', 'tsx'];
+  const execArgv = script.endsWith('.mjs') ? ['--max-semi-space-size=1'] : ['--import', 'tsx'];
   const child = fork(join(here, script), args, { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const port = await new Promise<number>((resolve, reject) => {
     child.once('message', (message: { port: number }) => resolve(message.port));
@@ -206,7 +206,7 @@ export async function fullGatewayMemory(sinkPort: number): Promise<{ idle: numbe
       redis: { ...policy.redis, url: TEST_REDIS_URL, prefix },
     }),
   );
-  const child = spawn(process.execPath, ['--max-semi-space-size=4', join(root, 'bin', 'member-officer-gateway.js'), 'start', '--config', policyFile], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--max-semi-space-size=1', join(root, 'bin', 'member-officer-gateway.js'), 'start', '--config', policyFile], { stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise((resolve) => child.once('exit', resolve));
   try {
     // the gateway logs one JSON object a line; "gateway started" carries the bound port
