@@ -108,11 +108,20 @@ export function readSentences(source: TextSource): readonly ReadSentence[] {
     start: span.start,
     end: span.end,
     tokens: tokenise(source.text, span.start, span.end),
-    question: /\?["'”’)\]]*$/.test(source.text.slice(span.start, span.end)),
+    question: endsWithQuestionMark(source.text, span.start, span.end),
     quotations,
   }));
   sentencesBySource.set(source, sentences);
   return sentences;
+}
+
+const CLOSING_MARKS = new Set(['"', "'", '”', '’', ')', ']']);
+
+/** `text.slice(start, end)` ends with "?", perhaps followed by closing quotes or brackets. */
+function endsWithQuestionMark(text: string, start: number, end: number): boolean {
+  let at = end - 1;
+  while (at >= start && CLOSING_MARKS.has(text.charAt(at))) at -= 1;
+  return at >= start && text.charAt(at) === '?';
 }
 
 /** Evidence for the whole sentence. */

@@ -33,6 +33,8 @@ export function tokenise(text: string, start = 0, end = text.length, max = MAX_T
  * checks see "not" and "will" wherever they were written.
  */
 function expandContractions(tokens: Token[]): Token[] {
+  // most sentences have no contraction at all
+  if (!tokens.some((token) => token.lower.indexOf("'") > 0)) return tokens;
   const out: Token[] = [];
   for (const token of tokens) {
     const lower = token.lower;
