@@ -11,10 +11,21 @@ type TaggerClass = typeof import('natural/lib/natural/brill_pos_tagger/index.js'
 type RuleSetClass = typeof import('natural/lib/natural/brill_pos_tagger/index.js').RuleSet;
 const require = createRequire(import.meta.url);
 
-/** What the Brill tagger asks of a lexicon, answered as natural's Lexicon does for English. */
+/**
+ * What the Brill tagger asks of a lexicon, answered as natural's Lexicon does for English. The
+ * ~90,000 words are kept as one string with an open-addressing table of their offsets and first
+ * tags: about 1.5 MB of heap, where a Map of strings took over 6 MB in every screening worker.
+ */
 class FirstTagLexicon {
-  private readonly firstTags = new Map<string, string>();
-  private readonly answers = new Map<string, readonly string[]>();
+  /** every word, each followed by a newline (no word contains one) */
+  private readonly words: string;
+  /** per slot: the offset of its word in `words`, or -1 for an empty slot */
+  private readonly offsets: Int32Array;
+  private readonly lengths: Uint16Array;
+  private readonly tagIds: Uint8Array;
+  private readonly tags: (readonly string[])[] = [];
+  private readonly tagIdByName = new Map<string, number>();
+  private readonly mask: number;
 
   /**
    * Reads natural's lexicon file (`{"word": ["TAG", ...], ...}`) entry by entry. JSON.parse would
@@ -23,41 +34,68 @@ class FirstTagLexicon {
    */
   constructor(lexiconJson: string) {
     const entry = /"((?:[^"\\]|\\.)*)"\s*:\s*\[\s*(?:"((?:[^"\\]|\\.)*)")?/g;
+    const words: string[] = [];
+    const tagIds: number[] = [];
     for (let match = entry.exec(lexiconJson); match !== null; match = entry.exec(lexiconJson)) {
       const [, word, tag] = match;
       if (word === undefined || tag === undefined) continue;
-      this.firstTags.set(unescapeJson(word), this.intern(unescapeJson(tag))[0] as string);
+      words.push(unescapeJson(word));
+      tagIds.push(this.tagId(unescapeJson(tag)));
     }
+    let size = 1;
+    while (size < words.length * 2) size *= 2;
+    this.mask = size - 1;
+    this.offsets = new Int32Array(size).fill(-1);
+    this.lengths = new Uint16Array(size);
+    this.tagIds = new Uint8Array(size);
+    this.words = `${words.join('\n')}\n`;
+    let offset = 0;
+    words.forEach((word, index) => {
+      // a word listed twice keeps its last entry, as JSON.parse would
+      const slot = this.slotOf(word);
+      this.offsets[slot] = offset;
+      this.lengths[slot] = word.length;
+      this.tagIds[slot] = tagIds[index] as number;
+      offset += word.length + 1;
+    });
   }
 
   /** Tags for a word: its own, else its lower-case form's, else NNP when capitalised and NN otherwise. */
   tagWord(word: string): readonly string[] {
-    const tag = this.firstTags.get(word) ?? this.firstTags.get(word.toLowerCase()) ?? (/^[A-Z]/.test(word) ? 'NNP' : 'NN');
-    return this.intern(tag);
+    const id = this.idOf(word) ?? this.idOf(word.toLowerCase());
+    return id === undefined ? this.tags[this.tagId(/^[A-Z]/.test(word) ? 'NNP' : 'NN')] as readonly string[] : (this.tags[id] as readonly string[]);
+  }
+
+  private idOf(word: string): number | undefined {
+    const slot = this.slotOf(word);
+    return this.offsets[slot] === -1 ? undefined : (this.tagIds[slot] as number);
+  }
+
+  /** the word's slot, or the empty slot where it would go (linear probing from an FNV-1a hash) */
+  private slotOf(word: string): number {
+    let hash = 0x811c9dc5;
+    for (let i = 0; i < word.length; i += 1) hash = Math.imul(hash ^ word.charCodeAt(i), 0x01000193);
+    for (let slot = hash & this.mask; ; slot = (slot + 1) & this.mask) {
+      const offset = this.offsets[slot] as number;
+      if (offset === -1 || (this.lengths[slot] === word.length && this.words.startsWith(word, offset))) return slot;
+    }
   }
 
   // one shared array per tag: a tagged word costs no allocation
-  private intern(tag: string): readonly string[] {
-    let answer = this.answers.get(tag);
-    if (!answer) {
-      answer = Object.freeze([tag]);
-      this.answers.set(tag, answer);
+  private tagId(tag: string): number {
+    let id = this.tagIdByName.get(tag);
+    if (id === undefined) {
+      id = this.tags.length;
+      this.tags.push(Object.freeze([tag]));
+      this.tagIdByName.set(tag, id);
     }
-    return answer;
+    return id;
   }
 }
 
-/**
- * A word of the lexicon as a string of its own: a longer substring of the file text would keep
- * the whole 4 MB text alive (V8 shares the characters of slices).
- */
 function unescapeJson(literal: string): string {
-  if (literal.includes('\\')) return JSON.parse(`"${literal}"`) as string;
-  return literal.length < OWN_STRING_BELOW ? literal : Buffer.from(literal, 'utf8').toString('utf8');
+  return literal.includes('\\') ? (JSON.parse(`"${literal}"`) as string) : literal;
 }
-
-/** V8 copies substrings shorter than this rather than slicing them */
-const OWN_STRING_BELOW = 13;
 
 let tagger: BrillPOSTagger | undefined;
 
