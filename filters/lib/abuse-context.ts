@@ -350,9 +350,9 @@ export function quotedRanges(text: string): Array<readonly [number, number]> {
   return ranges;
 }
 
-/** any character that can open a quotation: most sentences have none */
 const OPENING_QUOTE_CHARACTER = /["'«„“‘]/;
 
+/** any character that can open a quotation: most sentences have none */
 function mayQuote(text: string): boolean {
   return OPENING_QUOTE_CHARACTER.test(text);
 }
