@@ -16,14 +16,7 @@ const { forwardEnvelopeOf, Relay } = await load('relay/server.js');
 const [mode, nextHop, workers, variant] = process.argv.slice(2);
 const nextHopClient = new NextHopClient({ address: nextHop, hostname: 'bench.test', poolSize: 40, timeoutMs: 60_000, logger: silentLogger });
 
-/** VmHWM: the process's peak resident set, worker threads included */
-function peakRss() {
-  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
-  return match ? Number(match[1]) * 1024 : 0;
-}
-
 process.on('message', (request) => {
-  if (request === 'memory') process.send?.({ ...process.memoryUsage(), peak: peakRss() });
   // CPU time of the whole process (every thread), microseconds: cost per message on a busy machine
   if (request === 'cpu') {
     const { user, system } = process.cpuUsage();

@@ -23,10 +23,13 @@ interface Started {
   readonly port: number;
 }
 
+/** the Node flags `npm start` and the Docker image run the gateway with (package.json, Dockerfile) */
+const GATEWAY_NODE_FLAGS = ['--max-semi-space-size=1'];
+
 async function startProcess(script: string, args: string[] = []): Promise<Started> {
   // plain JavaScript runs without the TypeScript loader, as the gateway does when deployed
   // the relay processes run as `npm start` runs the gateway
-  const execArgv = script.endsWith('.mjs') ? ['--max-semi-space-size=1'] : ['--import', 'tsx'];
+  const execArgv = script.endsWith('.mjs') ? GATEWAY_NODE_FLAGS : ['--import', 'tsx'];
   const child = fork(join(here, script), args, { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const port = await new Promise<number>((resolve, reject) => {
     child.once('message', (message: { port: number }) => resolve(message.port));
@@ -170,14 +173,6 @@ async function sendLargeMessages(port: number): Promise<void> {
   for (const client of clients) client.close();
 }
 
-async function peakMemoryWithLargeMessages(target: Started): Promise<number> {
-  await sendLargeMessages(target.port);
-  return new Promise((resolve) => {
-    target.child.once('message', (reply: { peak: number }) => resolve(reply.peak));
-    target.child.send('memory');
-  });
-}
-
 /** resident set now and at its peak (VmRSS, VmHWM) of another process, bytes */
 function residentMemory(pid: number): { now: number; peak: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -191,7 +186,7 @@ function residentMemory(pid: number): { now: number; peak: number } {
  * at idle, after 3,000 5 KB enquiries at c=20 (each opens SLA timers), and at its peak with eight
  * 5 MB messages in flight. Linux only (reads /proc).
  */
-export async function fullGatewayMemory(sinkPort: number): Promise<{ idle: number; loaded: number; peak: number } | string> {
+async function fullGatewayMemory(sinkPort: number): Promise<{ idle: number; loaded: number; peak: number } | string> {
   const root = join(here, '..');
   const prefix = `mogbench-mem-${randomUUID().slice(0, 8)}`;
   const policy = parse(readFileSync(join(root, 'policies', 'example-council.yaml'), 'utf8')) as Record<string, Record<string, unknown>>;
@@ -206,7 +201,7 @@ export async function fullGatewayMemory(sinkPort: number): Promise<{ idle: numbe
       redis: { ...policy.redis, url: TEST_REDIS_URL, prefix },
     }),
   );
-  const child = spawn(process.execPath, ['--max-semi-space-size=1', join(root, 'bin', 'member-officer-gateway.js'), 'start', '--config', policyFile], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...GATEWAY_NODE_FLAGS, join(root, 'bin', 'member-officer-gateway.js'), 'start', '--config', policyFile], { stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise((resolve) => child.once('exit', resolve));
   try {
     // the gateway logs one JSON object a line; "gateway started" carries the bound port
@@ -291,7 +286,8 @@ export async function run(): Promise<void> {
       );
     }
 
-    const peak = await peakMemoryWithLargeMessages(gateway);
+    await sendLargeMessages(gateway.port);
+    const peak = residentMemory(gateway.child.pid as number).peak;
     const mb = (bytes: number): string => `${fmt(bytes / 1024 / 1024)} MB`;
     console.log('\nPeak resident memory with eight 5 MB messages in flight at once (SIZE declared; target <= 200 MB)');
     console.log(`  relay process above (relay and screening worker only), after all of the above: ${mb(peak)}`);
