@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { loadConfig, resolveConfigPath } from './config/load.js';
-import { ConfigError, GatewayError } from './errors.js';
+import { ConfigError, GatewayError, UnusableSettingError } from './errors.js';
 import { createLogger } from './log.js';
 import { hashPassword } from './review/password.js';
 
@@ -80,7 +80,9 @@ async function startCommand(args: readonly string[]): Promise<number> {
   const logger = createLogger(process.env.LOG_LEVEL ?? config.log.level);
   logger.info({ config: path }, 'policy loaded');
   const { startGateway } = await import('./gateway.js');
-  const gateway = await startGateway(config, { logger });
+  const gateway = await startGateway(config, { logger }).catch((error: unknown) => {
+    throw error instanceof UnusableSettingError ? new ConfigError([{ file: path, path: error.key, reason: error.reason }]) : error;
+  });
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
       logger.info({ signal }, 'shutting down: no new connections, finishing messages in flight');

@@ -27,6 +27,19 @@ export function formatConfigProblem(problem: ConfigProblem): string {
   return `${problem.file}: ${problem.path || '(top level)'}: ${problem.reason}`;
 }
 
+/**
+ * A setting that passed validation but cannot be used on this machine (a directory that cannot
+ * be created, say). `start` reports it as a config problem: file, key and reason.
+ */
+export class UnusableSettingError extends GatewayError {
+  constructor(
+    readonly key: string,
+    readonly reason: string,
+  ) {
+    super('CONFIG_UNUSABLE', `${key}: ${reason}`);
+  }
+}
+
 /** An SMTP-facing refusal: `responseCode` becomes the reply code, the message its text. */
 export class SmtpReplyError extends GatewayError {
   constructor(

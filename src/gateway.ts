@@ -5,6 +5,7 @@ import { createMailer } from './notify/mailer.js';
 import { NextHopClient } from './relay/forward.js';
 import { Screener } from './relay/screener.js';
 import { Relay, type RelayEffects } from './relay/server.js';
+import { defaultSpoolDirectory, Spool } from './relay/spool.js';
 import { openRedis, type RedisHandle } from './redis.js';
 import { createReviewEffects } from './review/effects.js';
 import { startReviewServer } from './review/server.js';
@@ -32,6 +33,9 @@ export interface GatewayOptions {
 /** Starts everything `member-officer-gateway start` runs: relay, screening workers, SLA timers, review page. */
 export async function startGateway(config: Config, options: GatewayOptions): Promise<RunningGateway> {
   const { logger } = options;
+  // a spool directory that cannot be used stops start-up before anything else is started
+  const spool = new Spool(config.relay.spool.directory ?? defaultSpoolDirectory(), logger);
+  await spool.prepare();
   const { from, to } = holidayYears(options.now?.() ?? new Date());
   await preloadBankHolidays(HOLIDAY_STATE[config.council.bankHolidays], from, to);
   const redis = await openRedis(config, logger);
@@ -71,7 +75,7 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
     review: review.review,
     ...(enquiries ? { delivered: async (result, _envelope, receivedAt) => void (await enquiries.record(result, receivedAt)) } : {}),
   };
-  const relay = new Relay({ config, logger, screener, nextHop, effects, ...(options.now ? { now: options.now } : {}) });
+  const relay = new Relay({ config, logger, screener, nextHop, effects, spool, ...(options.now ? { now: options.now } : {}) });
   const relayPort = await relay.listen();
   logger.info(
     { listen: config.relay.listen, port: relayPort, review: reviewServer.port, nextHop: config.relay.nextHop, redis: redis.embedded ? 'embedded' : 'configured' },

@@ -3,12 +3,13 @@ import type { Directory } from './directory.js';
 import { screeningError, type Filter, type FilterContext, type Finding } from './finding.js';
 import type { ScreenedMessage } from './message/model.js';
 import { parseMessage, type Envelope } from './message/parse.js';
+import type { RawMessage } from './message/raw.js';
 import { decide, type Decision } from './policy.js';
 import { detectEnquiry, type EnquiryOpening } from './sla/enquiries.js';
 import { errorMessage } from './errors.js';
 
 export interface ScreeningInput {
-  readonly raw: Buffer;
+  readonly raw: RawMessage;
   readonly envelope: Envelope;
   /** receipt time; filters and deadlines use it as "now" */
   readonly receivedAt: Date;

@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type RunningGateway } from '../src/gateway.js';
 import { silentLogger } from '../src/log.js';
@@ -14,6 +16,7 @@ describe('the gateway as `start` runs it', () => {
   let sink: Sink;
   let gateway: RunningGateway;
   const prefix = uniquePrefix('gateway');
+  const spoolDirectory = mkdtempSync(join(tmpdir(), 'mog-gateway-spool-'));
   let basic: string;
 
   beforeAll(async () => {
@@ -23,7 +26,7 @@ describe('the gateway as `start` runs it', () => {
     const passwordHash = await hashPassword(password, { N: 1024, r: 8, p: 1 });
     basic = `Basic ${Buffer.from(`nadia:${password}`).toString('base64')}`;
     const config = configWith({
-      relay: { listen: '127.0.0.1:0', nextHop: sink.address, hostname: 'gateway.test', screening: { workers: 1 } },
+      relay: { listen: '127.0.0.1:0', nextHop: sink.address, hostname: 'gateway.test', screening: { workers: 1 }, spool: { directory: spoolDirectory } },
       redis: { url: TEST_REDIS_URL, prefix, embedded: 'never' },
       review: { listen: '127.0.0.1:0', accounts: [{ user: 'nadia', passwordHash }] },
       notify: { from: 'gateway@greyfordvale.gov.uk', smtp: sink.address },
@@ -34,6 +37,7 @@ describe('the gateway as `start` runs it', () => {
     await gateway?.close();
     await sink.close();
     await deleteKeys(prefix);
+    rmSync(spoolDirectory, { recursive: true, force: true });
   });
 
   it('holds a letter committing the Council, shows it to the Monitoring Officer, and releases it byte-exact', async () => {
@@ -62,6 +66,44 @@ describe('the gateway as `start` runs it', () => {
     const released = sink.messages[1]!;
     expect(released.rcptTo).toEqual(envelope.to);
     expect(withoutAddedHeaders(released.raw).rest.toString('latin1')).toBe(raw.toString('latin1').replace(/\r?\n/g, '\r\n').replace(/(\r\n)?$/, '\r\n'));
+  });
+
+  it('holds a large letter committing the Council, screened from disk in the worker, and releases it byte-exact', async () => {
+    // the letter with a 400 KB scanned attachment: past relay.spool.aboveBytes, so it waits on disk
+    const letter = readFileSync(HELD_FIXTURE, 'utf8').replace(/\r?\n/g, '\r\n');
+    const headerEnd = letter.indexOf('\r\n\r\n');
+    const headers = letter
+      .slice(0, headerEnd)
+      .split('\r\n')
+      .filter((line) => !/^(content-type|content-transfer-encoding):/i.test(line))
+      .map((line) => (line.startsWith('Message-ID:') ? 'Message-ID: <large-held@greyfordvale.gov.uk>' : line));
+    const scan = Buffer.alloc(300 * 1024, 'scanned quotation page ').toString('base64').replace(/(.{76})/g, '$1\r\n');
+    const raw = Buffer.from(
+      `${headers.join('\r\n')}\r\nContent-Type: multipart/mixed; boundary="q1"\r\n\r\n--q1\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n` +
+        `${letter.slice(headerEnd + 4)}\r\n--q1\r\nContent-Type: application/octet-stream; name="quotation.dat"\r\nContent-Transfer-Encoding: base64\r\n\r\n${scan}\r\n--q1--\r\n`,
+      'utf8',
+    );
+    expect(raw.length).toBeGreaterThan(256 * 1024);
+    const envelope = { from: 'cllr.okafor@greyfordvale.gov.uk', to: ['quotes@riversidesurfacing.example'] };
+    const before = sink.messages.length;
+    const held = await sendThrough(gateway.relayPort, envelope, raw);
+    expect(held.response).toMatch(/^250 2\.0\.0 Held for review by the Monitoring Officer \(review (\S+)\)/);
+    const id = /review (\S+)\)/.exec(held.response)?.[1];
+    expect(readdirSync(spoolDirectory)).toEqual([]);
+
+    const api = `http://127.0.0.1:${gateway.reviewPort}/api/flags`;
+    const item = (await (await fetch(`${api}/${id}`, { headers: { authorization: basic } })).json()) as { findings: Array<{ filter: string }> };
+    expect(item.findings.map((f) => f.filter)).toContain('obligation');
+    const decision = await fetch(`${api}/${id}/decision`, {
+      method: 'POST',
+      headers: { authorization: basic, 'content-type': 'application/json' },
+      body: JSON.stringify({ decision: 'release', note: 'approved by cabinet' }),
+    });
+    expect(decision.status).toBe(200);
+    // the notice to the Monitoring Officer, then the released letter
+    await sink.waitFor(before + 2);
+    const released = sink.messages.find((m, i) => i >= before && m.rcptTo.includes('quotes@riversidesurfacing.example'));
+    expect(released && withoutAddedHeaders(released.raw).rest.equals(raw)).toBe(true);
   });
 
   it('opens a member enquiry for a request to an officer and lists it with its deadlines', async () => {

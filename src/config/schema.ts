@@ -142,6 +142,21 @@ const relaySchema = z.strictObject({
     .strictObject({ key: z.string().min(1).describe('PEM key file'), cert: z.string().min(1).describe('PEM certificate file') })
     .optional()
     .describe('offer STARTTLS with this key and certificate'),
+  spool: z
+    .strictObject({
+      aboveBytes: z
+        .number()
+        .int()
+        .min(0)
+        .default(262_144)
+        .describe('a message larger than this waits on disk, not in memory, while it is screened and forwarded (default 256 KiB); 0 puts every message on disk'),
+      directory: z
+        .string()
+        .min(1)
+        .optional()
+        .describe('where those messages wait, owner-only (created 0700); each file is deleted when its transaction ends; default: member-officer-gateway-spool in the system temp directory'),
+    })
+    .default({ aboveBytes: 262_144 }),
   screening: z
     .strictObject({
       workers: z.number().int().min(0).max(16).default(1).describe('screening worker threads (0 = on the main thread)'),

@@ -1,9 +1,10 @@
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { MailParser, type AddressObject, type Attachment as ParsedAttachment, type AttachmentStream, type ParsedMail } from 'mailparser';
 import { convert as htmlToText } from 'html-to-text';
 import { normaliseAddress, type Directory } from '../directory.js';
 import { extractAttachmentText } from './attachments.js';
 import type { Attachment, Direction, HeaderLine, Party, ScreenedMessage } from './model.js';
+import { rawLength, rawSlices, type RawMessage } from './raw.js';
 import { splitText } from './text.js';
 import { errorMessage } from '../errors.js';
 
@@ -44,17 +45,17 @@ const PARSER_OPTIONS = {
  * read is listed in `problems` and the rest is still filled in.
  */
 export async function parseMessage(
-  raw: Buffer,
+  raw: RawMessage,
   envelope: Envelope,
   directory: Directory,
   limits: ParseLimits,
 ): Promise<ScreenedMessage> {
   const problems: string[] = [];
-  const truncated = raw.length > limits.maxParseBytes;
+  const truncated = rawLength(raw) > limits.maxParseBytes;
   if (truncated) problems.push(`only the first ${limits.maxParseBytes} bytes were screened`);
   let parsed: ParsedMail | undefined;
   try {
-    parsed = await readMail(truncated ? raw.subarray(0, limits.maxParseBytes) : raw, limits.maxHtmlChars ?? DEFAULT_MAX_HTML_CHARS);
+    parsed = await readMail(rawSlices(raw, limits.maxParseBytes), limits.maxHtmlChars ?? DEFAULT_MAX_HTML_CHARS);
   } catch (error) {
     problems.push(`MIME parse failed: ${errorMessage(error)}`);
   }
@@ -109,7 +110,7 @@ const DOCUMENT_NAME = /\.(pdf|docx)$/i;
  * mailparser's stream parser, keeping the bytes only of attachments a filter can read (text,
  * nested messages, documents); simpleParser would buffer every attachment whole.
  */
-function readMail(raw: Buffer, maxHtmlChars: number): Promise<ParsedMail> {
+function readMail(source: Readable, maxHtmlChars: number): Promise<ParsedMail> {
   return new Promise<ParsedMail>((resolve, reject) => {
     const parser = new MailParser({ ...PARSER_OPTIONS, maxHtmlLengthToParse: maxHtmlChars });
     const mail: ParsedMail = { attachments: [], headers: new Map(), headerLines: [], html: false };
@@ -144,19 +145,10 @@ function readMail(raw: Buffer, maxHtmlChars: number): Promise<ParsedMail> {
         resolve(mail);
       }, reject);
     });
-    Readable.from(slicesOf(raw)).pipe(parser);
+    // a spool file that cannot be read is a parse failure: the message still flows, unscreened
+    source.once('error', reject);
+    source.pipe(parser);
   });
-}
-
-/** bytes written to the parser at a time */
-const FEED_SLICE_BYTES = 64 * 1024;
-
-/**
- * The message in slices for piping into the parser: written whole, a large message is split into
- * lines and decoded all at once, and parsing it holds several times its size.
- */
-function* slicesOf(raw: Buffer): Generator<Buffer> {
-  for (let offset = 0; offset < raw.length; offset += FEED_SLICE_BYTES) yield raw.subarray(offset, offset + FEED_SLICE_BYTES);
 }
 
 function collectAttachment(stream: AttachmentStream): Promise<ParsedAttachment> {

@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import { SmtpReplyError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { isSpooled, rawLength, rawSlices, SLICE_BYTES, type RawMessage } from '../message/raw.js';
 
 /** What is forwarded: the envelope exactly as the client gave it. */
 export interface ForwardEnvelope {
@@ -39,9 +40,6 @@ interface RejectedRecipient {
   readonly responseCode: number;
 }
 
-/** bytes of the message handed to the next-hop connection at a time */
-const FORWARD_SLICE_BYTES = 64 * 1024;
-
 /** The failure of a delivery attempt, with the reply the SMTP client should get. */
 export class NextHopError extends SmtpReplyError {
   constructor(
@@ -74,7 +72,7 @@ export class NextHopClient {
   }
 
   /** Delivers `prefix` + `raw`; resolves with the next hop's reply, or throws NextHopError. */
-  async deliver(envelope: ForwardEnvelope, prefix: Buffer, raw: Buffer): Promise<string> {
+  async deliver(envelope: ForwardEnvelope, prefix: Buffer, raw: RawMessage): Promise<string> {
     if (this.closed) throw new NextHopError(421, '4.3.2 Gateway shutting down, try again later');
     const deadline = Date.now() + this.options.timeoutMs;
     const pooled = await this.acquire(deadline);
@@ -104,12 +102,16 @@ export class NextHopClient {
             finalDotSent = true;
           },
           onRefused: (refused) => settle(() => reject(partialRefusal(refused))),
+          onUnreadable: (error) => {
+            this.options.logger.error({ err: error.message }, 'could not read a spooled message back to forward it');
+            settle(() => reject(new NextHopError(451, '4.3.0 Local error reading the message back; try again later')));
+          },
         });
         pooled.connection.send(
           {
             from: envelope.mailFrom,
             to: [...envelope.rcptTo],
-            size: prefix.length + raw.length,
+            size: prefix.length + rawLength(raw),
             use8BitMime: envelope.eightBitMime === true,
           },
           message,
@@ -152,30 +154,54 @@ export class NextHopClient {
   private messageStream(
     pooled: PooledConnection,
     prefix: Buffer,
-    raw: Buffer,
-    events: { onSent: () => void; onRefused: (refused: readonly RejectedRecipient[]) => void },
+    raw: RawMessage,
+    events: { onSent: () => void; onRefused: (refused: readonly RejectedRecipient[]) => void; onUnreadable: (error: Error) => void },
   ): Readable {
     let started = false;
     let offset = 0;
+    let spooled: AsyncIterator<Buffer> | undefined;
+    let reading = false;
+    const abandon = (stream: Readable): void => {
+      pooled.usable = false;
+      // closing before the final "." makes the next hop discard the transaction
+      pooled.connection.close();
+      stream.destroy();
+    };
     return new Readable({
       read: function (this: Readable) {
         if (!started) {
           started = true;
           const refused = rejectedRecipients(pooled.connection);
           if (refused.length > 0) {
-            pooled.usable = false;
-            // closing before the final "." makes the next hop discard the transaction
-            pooled.connection.close();
-            this.destroy();
+            abandon(this);
             events.onRefused(refused);
             return;
           }
           if (!this.push(prefix)) return;
         }
+        if (isSpooled(raw)) {
+          // read from disk a slice at a time; the stream asks again after each push
+          if (reading) return;
+          reading = true;
+          spooled ??= rawSlices(raw)[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+          spooled.next().then(
+            (next) => {
+              reading = false;
+              if (!next.done) return void this.push(next.value);
+              this.push(null);
+              events.onSent();
+            },
+            (error: unknown) => {
+              abandon(this);
+              events.onUnreadable(error instanceof Error ? error : new Error(String(error)));
+            },
+          );
+          return;
+        }
         // views of the message in slices, as the socket drains: the dot-stuffing transform then
         // copies a slice at a time rather than the whole message at once
         while (offset < raw.length) {
-          const slice = raw.subarray(offset, Math.min(raw.length, offset + FORWARD_SLICE_BYTES));
+          const slice = raw.subarray(offset, Math.min(raw.length, offset + SLICE_BYTES));
           offset += slice.length;
           if (!this.push(slice)) return;
         }

@@ -4,6 +4,7 @@ import type { Config } from '../config/schema.js';
 import { Directory } from '../directory.js';
 import type { Logger } from '../log.js';
 import type { Envelope } from '../message/parse.js';
+import { rawLength, type RawMessage, type SpooledMessage } from '../message/raw.js';
 import { screeningError } from '../finding.js';
 import type { ScreeningEnvironment, ScreeningResult } from '../pipeline.js';
 import { GatewayError } from '../errors.js';
@@ -13,7 +14,8 @@ import { startThread } from '../thread.js';
 
 export interface ScreeningJob {
   readonly id: number;
-  readonly raw: Uint8Array;
+  /** shared memory, or the spool file of a large message */
+  readonly raw: Uint8Array | SpooledMessage;
   readonly envelope: Envelope;
   readonly receivedAt: string;
 }
@@ -65,6 +67,10 @@ const WORKER_YOUNG_GENERATION_MB = 12;
 /** Whether a thread screening `count` messages of `bytes` in all may take one more of `size` bytes. */
 function admits(count: number, bytes: number, size: number): boolean {
   return count === 0 || (count < JOBS_PER_WORKER && bytes + size <= QUEUED_BYTES_PER_WORKER);
+}
+
+function jobBytes(job: ScreeningJob): number {
+  return job.raw instanceof Uint8Array ? job.raw.byteLength : job.raw.length;
 }
 
 interface Pending {
@@ -129,15 +135,15 @@ export class Screener {
     return this.started;
   }
 
-  async screen(raw: Buffer, envelope: Envelope, receivedAt: Date): Promise<ScreeningResult> {
+  async screen(raw: RawMessage, envelope: Envelope, receivedAt: Date): Promise<ScreeningResult> {
     if (this.inline) {
       const { screen, environment } = await this.inline;
       // as in a worker: small messages together, a large one only on its own
-      await this.inlineTurn(raw.byteLength);
+      await this.inlineTurn(rawLength(raw));
       try {
         return await screen({ raw, envelope, receivedAt }, environment);
       } finally {
-        this.inlineBytes -= raw.byteLength;
+        this.inlineBytes -= rawLength(raw);
         this.inlineCount -= 1;
         for (const wake of this.inlineWaiting.splice(0)) wake();
       }
@@ -201,8 +207,8 @@ export class Screener {
 
   private canTake(slot: Slot, job: ScreeningJob): boolean {
     let bytes = 0;
-    for (const pending of slot.inFlight.values()) bytes += pending.job.raw.byteLength;
-    return admits(slot.inFlight.size, bytes, job.raw.byteLength);
+    for (const pending of slot.inFlight.values()) bytes += jobBytes(pending.job);
+    return admits(slot.inFlight.size, bytes, jobBytes(job));
   }
 
   private onReply(worker: Worker, reply: ScreeningReply): void {

@@ -15,7 +15,8 @@ prepareFilters(config, filters);
 parentPort?.postMessage({ ready: true });
 
 parentPort?.on('message', (job: ScreeningJob) => {
-  screen({ raw: Buffer.from(job.raw.buffer, job.raw.byteOffset, job.raw.byteLength), envelope: job.envelope, receivedAt: new Date(job.receivedAt) }, environment)
+  const raw = job.raw instanceof Uint8Array ? Buffer.from(job.raw.buffer, job.raw.byteOffset, job.raw.byteLength) : job.raw;
+  screen({ raw, envelope: job.envelope, receivedAt: new Date(job.receivedAt) }, environment)
     .then((result) => parentPort?.postMessage({ id: job.id, result } satisfies ScreeningReply))
     .catch((error: unknown) => parentPort?.postMessage({ id: job.id, error: errorMessage(error) } satisfies ScreeningReply));
 });

@@ -6,11 +6,13 @@ import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 's
 import type { Config } from '../config/schema.js';
 import { errorMessage, SmtpReplyError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { isSpooled, rawBytes, rawLength, type RawMessage } from '../message/raw.js';
 import type { ScreeningResult } from '../pipeline.js';
 import { screeningHeaderValue } from '../policy.js';
 import { NextHopError, type ForwardEnvelope, type NextHopClient } from './forward.js';
-import { inspectData } from './inspect.js';
+import { DataInspector } from './inspect.js';
 import type { Screener } from './screener.js';
+import { defaultSpoolDirectory, Spool, type SpoolFile } from './spool.js';
 
 /** What the rest of the gateway does with a screened message (review store, enquiries). */
 export interface RelayEffects {
@@ -29,6 +31,8 @@ export interface RelayOptions {
   readonly screener: Screener;
   readonly nextHop: NextHopClient;
   readonly effects?: RelayEffects;
+  /** where large messages wait; by default the one `relay.spool` names, prepared by listen() */
+  readonly spool?: Spool;
   /** the clock; tests may fix it */
   readonly now?: () => Date;
 }
@@ -40,6 +44,8 @@ interface Transaction {
   timer?: NodeJS.Timeout;
   /** the client went away: nothing more is forwarded for it */
   abandoned: boolean;
+  /** the message's file while it is still arriving; removed if the client goes away first */
+  spool?: SpoolFile;
 }
 
 /**
@@ -52,11 +58,13 @@ export class Relay {
   private readonly hostname: string;
   private readonly transactions = new Map<string, Transaction>();
   private readonly background = new Set<Promise<void>>();
+  private readonly spool: Spool;
   private shuttingDown = false;
 
   constructor(private readonly options: RelayOptions) {
     const { relay } = options.config;
     this.hostname = relay.hostname ?? osHostname();
+    this.spool = options.spool ?? new Spool(relay.spool.directory ?? defaultSpoolDirectory(), options.logger);
     const tls = relay.tls ? { key: readFileSync(relay.tls.key), cert: readFileSync(relay.tls.cert) } : undefined;
     this.server = new SMTPServer({
       name: this.hostname,
@@ -92,6 +100,8 @@ export class Relay {
           transaction.abandoned = true;
           clearTimeout(transaction.timer);
           this.transactions.delete(session.id);
+          // smtp-server never ends the data stream of a client that left mid-DATA
+          transaction.spool?.remove().catch((error: unknown) => this.options.logger.error({ err: errorMessage(error), path: transaction.spool?.path }, 'could not remove a spool file'));
         }
       },
     });
@@ -101,6 +111,7 @@ export class Relay {
 
   /** Starts listening; resolves with the bound port (useful with port 0). */
   async listen(): Promise<number> {
+    await this.spool.prepare();
     const listen = this.options.config.relay.listen;
     const colon = listen.lastIndexOf(':');
     const host = listen.slice(0, colon).replace(/^\[|\]$/g, '');
@@ -116,9 +127,9 @@ export class Relay {
   }
 
   /** Open SMTP connections and message transactions in flight, for monitoring and leak checks. */
-  stats(): { connections: number; transactions: number; backgroundTasks: number } {
+  stats(): { connections: number; transactions: number; backgroundTasks: number; spoolFiles: number } {
     const connections = Reflect.get(this.server, 'connections') as Set<unknown> | undefined;
-    return { connections: connections?.size ?? 0, transactions: this.transactions.size, backgroundTasks: this.background.size };
+    return { connections: connections?.size ?? 0, transactions: this.transactions.size, backgroundTasks: this.background.size, spoolFiles: this.spool.size };
   }
 
   /** Stops accepting, lets transactions in flight finish (or 421s them after the grace period). */
@@ -157,59 +168,87 @@ export class Relay {
   }
 
   private onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback: (error?: Error | null, message?: string) => void): void {
+    const { relay } = this.options.config;
+    const limit = relay.maxMessageBytes;
+    const inspector = new DataInspector(relay);
+    const transaction = this.transactions.get(session.id);
     const chunks: Buffer[] = [];
     let length = 0;
-    const limit = this.options.config.relay.maxMessageBytes;
-    // a large message whose size the client declared is written straight into shared memory, so
-    // it is never held twice (as received chunks and as the copy the screening worker reads)
+    let file: SpoolFile | undefined;
+    // a large message goes to disk: eight of them in flight would otherwise hold their size in memory
+    const toDisk = (): SpoolFile => {
+      const opened = this.spool.create();
+      if (transaction) transaction.spool = opened;
+      for (const chunk of chunks) opened.write(chunk);
+      chunks.length = 0;
+      return opened;
+    };
     const declared = declaredSize(session);
-    let inPlace = declared !== undefined && declared >= RECEIVE_IN_PLACE_BYTES && declared <= limit ? sharedBuffer(declared) : undefined;
+    if (declared !== undefined && declared > relay.spool.aboveBytes && declared <= limit) file = toDisk();
     stream.on('data', (chunk: Buffer) => {
-      const offset = length;
       length += chunk.length;
       // past the limit the rest is read and dropped: the reply after "." refuses the message
       if (length > limit) return;
-      if (inPlace && length <= inPlace.length) {
-        chunk.copy(inPlace, offset);
+      inspector.write(chunk);
+      if (!file) {
+        chunks.push(chunk);
+        if (length > relay.spool.aboveBytes) file = toDisk();
         return;
       }
-      if (inPlace) {
-        // longer than declared: what arrived so far becomes the first chunk
-        chunks.push(inPlace.subarray(0, offset));
-        inPlace = undefined;
+      if (!file.write(chunk)) {
+        stream.pause();
+        file.onDrain(() => stream.resume());
       }
-      chunks.push(chunk);
     });
     stream.once('error', (error: Error) => {
       this.options.logger.debug({ err: error.message }, 'data stream failed');
     });
     stream.once('end', () => {
-      const raw = inPlace ? inPlace.subarray(0, Math.min(length, limit)) : sharedCopy(chunks, Math.min(length, limit));
-      inPlace = undefined;
+      // from here the message belongs to handleMessage, which removes its file when done
+      if (transaction) transaction.spool = undefined;
+      const oversize = stream.sizeExceeded === true || length > limit;
+      const received = this.received(file, chunks, Math.min(length, limit));
       chunks.length = 0;
-      if (!raw) {
-        this.options.logger.error({ bytes: length }, 'could not hold a message in memory');
-        this.endTransaction(session);
-        return callback(new SmtpReplyError(451, '4.3.1 Insufficient system resources; try again later'));
-      }
-      this.handleMessage(raw, stream.sizeExceeded || length > limit, session).then(
-        (reply) => callback(null, reply),
-        (error: unknown) => {
-          if (error instanceof SmtpReplyError) return callback(error);
-          this.options.logger.error({ err: error instanceof Error ? error.stack : String(error) }, 'unexpected failure handling a message');
-          callback(new SmtpReplyError(451, '4.3.0 Local error while relaying; try again later'));
-        },
-      );
+      received
+        .then((raw) => this.handleMessage(raw, oversize, inspector, session))
+        .finally(() => file?.remove().catch((error: unknown) => this.options.logger.error({ err: errorMessage(error), path: file?.path }, 'could not remove a spool file')))
+        .then(
+          (reply) => callback(null, reply),
+          (error: unknown) => {
+            this.endTransaction(session);
+            if (error instanceof SmtpReplyError) return callback(error);
+            this.options.logger.error({ err: error instanceof Error ? error.stack : String(error) }, 'unexpected failure handling a message');
+            callback(new SmtpReplyError(451, '4.3.0 Local error while relaying; try again later'));
+          },
+        );
     });
   }
 
-  private async handleMessage(raw: Buffer, oversize: boolean, session: SMTPServerSession): Promise<string> {
+  /** The whole message: its spool file once flushed, or its chunks copied into shared memory. */
+  private async received(file: SpoolFile | undefined, chunks: readonly Buffer[], length: number): Promise<RawMessage> {
+    if (file) {
+      try {
+        return await file.finish();
+      } catch (error) {
+        this.options.logger.error({ err: errorMessage(error), path: file.path }, 'could not write a message to the spool directory');
+        throw new SmtpReplyError(451, '4.3.1 Insufficient system storage; try again later');
+      }
+    }
+    const raw = sharedCopy(chunks, length);
+    if (!raw) {
+      this.options.logger.error({ bytes: length }, 'could not hold a message in memory');
+      throw new SmtpReplyError(451, '4.3.1 Insufficient system resources; try again later');
+    }
+    return raw;
+  }
+
+  private async handleMessage(raw: RawMessage, oversize: boolean, inspector: DataInspector, session: SMTPServerSession): Promise<string> {
     const { config, logger } = this.options;
     const transaction = this.transactions.get(session.id);
     const finish = (): void => this.endTransaction(session);
     try {
       if (oversize) throw new SmtpReplyError(552, `5.3.4 Message size exceeds fixed maximum message size ${config.relay.maxMessageBytes}`);
-      const problem = inspectData(raw, config.relay);
+      const problem = inspector.finish();
       if (problem) throw new SmtpReplyError(problem.responseCode, problem.message);
 
       const envelope = forwardEnvelopeOf(session);
@@ -218,14 +257,14 @@ export class Relay {
       if (transaction?.abandoned) throw new SmtpReplyError(421, '4.4.2 Transaction abandoned');
 
       const findings = [...new Set(result.findings.map((finding) => finding.filter))];
-      logger.info({ session: session.id, action: result.action, findings, bytes: raw.length }, 'screened');
+      logger.info({ session: session.id, action: result.action, findings, bytes: rawLength(raw), ...(isSpooled(raw) ? { spooled: true } : {}) }, 'screened');
       switch (result.action) {
         case 'reject':
           throw new SmtpReplyError(550, result.reason ?? '5.7.1 Refused under the Member/Officer Protocol');
         case 'defer':
           throw new SmtpReplyError(451, result.reason ?? '4.7.0 Screening unavailable, try again later');
         case 'hold': {
-          const reviewId = await this.storeForReview('held', result, raw, envelope, receivedAt);
+          const reviewId = await this.storeForReview('held', result, await rawBytes(raw), envelope, receivedAt);
           return `2.0.0 Held for review by the Monitoring Officer (review ${reviewId})`;
         }
         case 'flag':
@@ -233,7 +272,7 @@ export class Relay {
           let reviewId: string | undefined;
           if (result.action === 'flag') {
             // a flag must never stop mail: if the review store is down the message still goes
-            reviewId = await this.storeForReview('flagged', result, raw, envelope, receivedAt).catch((error: unknown) => {
+            reviewId = await rawBytes(raw).then((bytes) => this.storeForReview('flagged', result, bytes, envelope, receivedAt)).catch((error: unknown) => {
               logger.error({ err: errorMessage(error) }, 'could not store a flagged message for review; delivering it anyway');
               return undefined;
             });
@@ -297,8 +336,12 @@ export class Relay {
  * cannot be had.
  */
 function sharedCopy(chunks: readonly Buffer[], length: number): Buffer | undefined {
-  const raw = sharedBuffer(length);
-  if (!raw) return undefined;
+  let raw: Buffer;
+  try {
+    raw = Buffer.from(new SharedArrayBuffer(length));
+  } catch {
+    return undefined;
+  }
   let offset = 0;
   for (const chunk of chunks) {
     if (offset >= length) break;
@@ -306,17 +349,6 @@ function sharedCopy(chunks: readonly Buffer[], length: number): Buffer | undefin
   }
   return raw;
 }
-
-function sharedBuffer(length: number): Buffer | undefined {
-  try {
-    return Buffer.from(new SharedArrayBuffer(length));
-  } catch {
-    return undefined;
-  }
-}
-
-/** Messages at least this large, with a declared SIZE, are received straight into shared memory. */
-const RECEIVE_IN_PLACE_BYTES = 256 * 1024;
 
 /** The SIZE the client declared at MAIL FROM (RFC 1870), as MTAs such as Postfix and Exchange do. */
 function declaredSize(session: SMTPServerSession): number | undefined {

@@ -1,4 +1,7 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSink, type Sink } from '../helpers/sink.js';
 import { sendThrough, startRelay, type TestRelay } from '../helpers/relay.js';
@@ -88,10 +91,15 @@ describe('when the next hop does not accept the message', () => {
     expect(next.ok, next.response).toBe(true);
   });
 
-  it('forwards nothing when the client disconnects in the middle of DATA', async () => {
+  it.each([
+    ['a small message, held in memory', 'this message never ends'],
+    ['a large message, already on disk', 'a line of the committee papers that goes on and on\r\n'.repeat(8_000)],
+  ])('forwards nothing and keeps nothing when the client disconnects in the middle of DATA: %s', async (_case, body) => {
     sink = await startSink();
-    relay = await startRelay(sink.address);
+    const spoolDirectory = mkdtempSync(join(tmpdir(), 'mog-spool-test-'));
+    relay = await startRelay(sink.address, { relay: { spool: { directory: spoolDirectory, aboveBytes: 256 * 1024 } } });
     const port = relay.port;
+    let spooledWhileArriving = 0;
     await new Promise<void>((resolve) => {
       const socket = connect(port, '127.0.0.1');
       const script = ['EHLO client.test\r\n', 'MAIL FROM:<a@example.org>\r\n', 'RCPT TO:<imran.shah@greyfordvale.gov.uk>\r\n', 'DATA\r\n'];
@@ -102,11 +110,12 @@ describe('when the next hop does not accept the message', () => {
           const next = script[step++];
           if (next) socket.write(next);
           else if (text.startsWith('354')) {
-            socket.write('Subject: half\r\n\r\nthis message never ends');
+            socket.write(`Subject: half\r\n\r\n${body}`);
             setTimeout(() => {
+              spooledWhileArriving = readdirSync(spoolDirectory).length;
               socket.destroy();
               resolve();
-            }, 100);
+            }, 300);
           }
         }
       });
@@ -114,10 +123,13 @@ describe('when the next hop does not accept the message', () => {
     });
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(sink.messages).toHaveLength(0);
-    // nothing of the dropped session is left behind
-    expect(relay.relay.stats()).toEqual({ connections: 0, transactions: 0, backgroundTasks: 0 });
+    expect(spooledWhileArriving).toBe(body.length > 256 * 1024 ? 1 : 0);
+    // nothing of the dropped session is left behind, in memory or on disk
+    expect(relay.relay.stats()).toEqual({ connections: 0, transactions: 0, backgroundTasks: 0, spoolFiles: 0 });
+    expect(readdirSync(spoolDirectory)).toEqual([]);
     // the relay still serves the next client
     const result = await sendThrough(port, ENVELOPE, MESSAGE);
     expect(result.ok, result.response).toBe(true);
+    rmSync(spoolDirectory, { recursive: true, force: true });
   });
 });

@@ -1,0 +1,45 @@
+import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+
+/** A received message kept on disk while in flight (see `relay.spool`), because it is large. */
+export interface SpooledMessage {
+  readonly path: string;
+  readonly length: number;
+}
+
+/** The bytes of a received message: in memory, or in a spool file. */
+export type RawMessage = Buffer | SpooledMessage;
+
+/** bytes read or written at a time when a message is streamed */
+export const SLICE_BYTES = 64 * 1024;
+
+export function isSpooled(raw: RawMessage | Uint8Array): raw is SpooledMessage {
+  return !(raw instanceof Uint8Array);
+}
+
+export function rawLength(raw: RawMessage): number {
+  return isSpooled(raw) ? raw.length : raw.byteLength;
+}
+
+/**
+ * The first `limit` bytes (all by default) as a stream of slices of at most SLICE_BYTES. Read
+ * whole, a large message would be split into lines and decoded all at once by its reader.
+ */
+export function rawSlices(raw: RawMessage, limit = Number.POSITIVE_INFINITY): Readable {
+  const end = Math.min(rawLength(raw), limit);
+  if (isSpooled(raw)) {
+    if (end === 0) return Readable.from([]);
+    return createReadStream(raw.path, { start: 0, end: end - 1, highWaterMark: SLICE_BYTES });
+  }
+  return Readable.from(slicesOf(raw, end));
+}
+
+function* slicesOf(raw: Buffer, end: number): Generator<Buffer> {
+  for (let offset = 0; offset < end; offset += SLICE_BYTES) yield raw.subarray(offset, Math.min(end, offset + SLICE_BYTES));
+}
+
+/** The whole message in memory (for the review store, which keeps held messages' bytes). */
+export async function rawBytes(raw: RawMessage): Promise<Buffer> {
+  return isSpooled(raw) ? readFile(raw.path) : raw;
+}

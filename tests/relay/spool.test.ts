@@ -1,0 +1,152 @@
+import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { UnusableSettingError } from '../../src/errors.js';
+import { silentLogger } from '../../src/log.js';
+import { Spool } from '../../src/relay/spool.js';
+import { spawnCli } from '../helpers/cli.js';
+import { sendThrough, startRelay, withoutAddedHeaders, type TestRelay } from '../helpers/relay.js';
+import { startSink, type Sink } from '../helpers/sink.js';
+
+const ENVELOPE = { from: 'cllr.okafor@greyfordvale.gov.uk', to: ['rachel.finch@greyfordvale.gov.uk'] };
+
+/** A member's message of about `bytes`, with dot-leading lines. */
+function messageOf(bytes: number): Buffer {
+  const lines = ['From: cllr.okafor@greyfordvale.gov.uk', 'To: rachel.finch@greyfordvale.gov.uk', 'Subject: Committee papers', `Message-ID: <${randomUUID()}@test>`, ''];
+  for (let i = 0; lines.join('\r\n').length < bytes; i += 1) lines.push(i % 50 === 0 ? `.${i} starts with a dot` : `line ${i} of the committee papers for item ${i % 13}`);
+  return Buffer.from(`${lines.join('\r\n')}\r\n`);
+}
+
+/** The spool files in a directory, with their sizes. */
+function spoolFiles(directory: string): number[] {
+  return readdirSync(directory).map((name) => statSync(join(directory, name)).size);
+}
+
+describe('large messages wait on disk', () => {
+  let sink: Sink | undefined;
+  let relay: TestRelay | undefined;
+  let directory: string;
+  afterEach(async () => {
+    await relay?.close();
+    await sink?.close();
+    relay = undefined;
+    sink = undefined;
+    rmSync(directory, { recursive: true, force: true });
+  });
+
+  it.each([
+    ['a 400 KB message without a declared SIZE', 400 * 1024, false, 1],
+    ['a 400 KB message with its SIZE declared', 400 * 1024, true, 1],
+    ['a 5 KB message', 5 * 1024, false, 0],
+  ])('%s: on disk while screened and forwarded, relayed byte-exact, and removed after', async (_case, bytes, declare, expectedFiles) => {
+    directory = mkdtempSync(join(tmpdir(), 'mog-spool-'));
+    sink = await startSink();
+    // the next hop takes its time over the message, so the file can be seen while it is in flight
+    sink.faults.delayDataMs = 600;
+    relay = await startRelay(sink.address, { relay: { spool: { directory, aboveBytes: 256 * 1024 } } });
+    const message = messageOf(bytes);
+    const sent = sendThrough(relay.port, { ...ENVELOPE, ...(declare ? { size: message.length } : {}) }, message);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const whileInFlight = spoolFiles(directory);
+    const result = await sent;
+    expect(result.ok, result.response).toBe(true);
+    expect(whileInFlight).toEqual(expectedFiles === 1 ? [message.length] : []);
+    expect(withoutAddedHeaders(sink.messages[0]!.raw).rest.equals(message)).toBe(true);
+    expect(readdirSync(directory)).toEqual([]);
+    expect(relay.relay.stats().spoolFiles).toBe(0);
+  });
+
+  it('answers 451 4.3.1 when the message cannot be written to disk, forwards nothing, and serves the next one', async () => {
+    directory = mkdtempSync(join(tmpdir(), 'mog-spool-'));
+    sink = await startSink();
+    relay = await startRelay(sink.address, { relay: { spool: { directory, aboveBytes: 256 * 1024 } } });
+    // the directory disappears under the running gateway (a full or unmounted disk answers the same way)
+    rmSync(directory, { recursive: true });
+    const result = await sendThrough(relay.port, ENVELOPE, messageOf(400 * 1024));
+    expect(result.responseCode).toBe(451);
+    expect(result.response).toMatch(/^451 4\.3\.1 /);
+    expect(sink.messages).toHaveLength(0);
+    expect(relay.relay.stats().spoolFiles).toBe(0);
+    const small = await sendThrough(relay.port, ENVELOPE, messageOf(2 * 1024));
+    expect(small.ok, small.response).toBe(true);
+  });
+
+  it('screens a large message from disk: a letter committing the Council is held, whichever thread screens it', async () => {
+    directory = mkdtempSync(join(tmpdir(), 'mog-spool-'));
+    sink = await startSink();
+    const held: Buffer[] = [];
+    const letter = Buffer.concat([
+      Buffer.from('From: Cllr Tom Hadley <cllr.hadley@greyfordvale.gov.uk>\r\nTo: Dean Carter <dean@castlefencing.example.co.uk>\r\nSubject: Fence along Castle Walk\r\n\r\n'),
+      Buffer.from('Dean,\r\n\r\nThe Council will pay you £2,400 for the replacement fence, and I would like it done before Easter.\r\n\r\nTom\r\n\r\n'),
+      Buffer.from(`${'Minutes of the residents meeting, item by item, for the record.\r\n'.repeat(5_000)}`),
+    ]);
+    for (const workers of [0, 1]) {
+      relay = await startRelay(
+        sink.address,
+        { relay: { spool: { directory, aboveBytes: 256 * 1024 }, screening: { workers } } },
+        { review: async (_status, _result, raw) => String(held.push(raw)) },
+      );
+      const result = await sendThrough(relay.port, { from: 'cllr.hadley@greyfordvale.gov.uk', to: ['dean@castlefencing.example.co.uk'] }, letter);
+      expect(result.response).toMatch(/^250 2\.0\.0 Held for review/);
+      await relay.close();
+      relay = undefined;
+    }
+    // the review store was given the exact bytes, read back from disk
+    expect(held.map((raw) => raw.equals(letter))).toEqual([true, true]);
+    expect(sink.messages).toHaveLength(0);
+    expect(readdirSync(directory)).toEqual([]);
+  });
+});
+
+describe('the spool directory at start-up', () => {
+  let directory: string;
+  afterEach(() => rmSync(directory, { recursive: true, force: true }));
+
+  it('is created owner-only when it does not exist', async () => {
+    directory = join(mkdtempSync(join(tmpdir(), 'mog-spool-')), 'nested', 'spool');
+    await new Spool(directory, silentLogger).prepare();
+    expect(statSync(directory).mode & 0o777).toBe(0o700);
+  });
+
+  it('removes the files of a gateway process that has ended, and keeps those of one still running', async () => {
+    directory = mkdtempSync(join(tmpdir(), 'mog-spool-'));
+    const ended = spawnSync(process.execPath, ['-e', '0']).pid;
+    const dead = `${ended}-${randomUUID()}.eml`;
+    const running = `${process.ppid}-${randomUUID()}.eml`;
+    for (const name of [dead, running, 'README.txt']) writeFileSync(join(directory, name), 'x');
+    await new Spool(directory, silentLogger).prepare();
+    expect(readdirSync(directory).sort()).toEqual([running, 'README.txt'].sort());
+  });
+
+  it.each([
+    ['readable by others', (path: string) => chmodSync(path, 0o755), /must belong to the user the gateway runs as and be closed to others/],
+    ['a file, not a directory', (path: string) => (rmSync(path, { recursive: true }), writeFileSync(path, 'x')), /(is not a directory|cannot create)/],
+  ])('is refused when it is %s, naming the setting', async (_case, spoil, reason) => {
+    directory = mkdtempSync(join(tmpdir(), 'mog-spool-'));
+    const target = join(directory, 'spool');
+    await new Spool(target, silentLogger).prepare();
+    spoil(target);
+    const failure = await new Spool(target, silentLogger).prepare().catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(UnusableSettingError);
+    expect((failure as UnusableSettingError).key).toBe('relay.spool.directory');
+    expect((failure as UnusableSettingError).reason).toMatch(reason);
+  });
+
+  it('stops `start` with file: key: reason and exit status 2, before anything is started', async () => {
+    directory = mkdtempSync(join(tmpdir(), 'mog-spool-'));
+    const notADirectory = join(directory, 'spool');
+    writeFileSync(notADirectory, 'x');
+    const policy = join(directory, 'policy.yaml');
+    writeFileSync(policy, `council: { name: Test DC, domains: [test.gov.uk] }\nrelay: { listen: "127.0.0.1:0", spool: { directory: "${notADirectory}" } }\nredis: { embedded: never, url: "redis://127.0.0.1:1" }\n`);
+    const child = spawnCli(['start', '--config', policy]);
+    let stderr = '';
+    child.stderr?.on('data', (data: Buffer) => (stderr += data.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code).toBe(2);
+    expect(stderr).toMatch(new RegExp(`^${policy.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: relay\\.spool\\.directory: .*${notADirectory.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`, 'm'));
+    expect(existsSync(notADirectory) && statSync(notADirectory).isFile()).toBe(true);
+  }, 30_000);
+});
