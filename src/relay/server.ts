@@ -224,22 +224,19 @@ export class Relay {
     });
   }
 
-  /** The whole message: its spool file once flushed, or its chunks copied into shared memory. */
-  private async received(file: SpoolFile | undefined, chunks: readonly Buffer[], length: number): Promise<RawMessage> {
+  /** The whole message: its spool file once flushed, or its chunks copied into shared memory now. */
+  private received(file: SpoolFile | undefined, chunks: readonly Buffer[], length: number): Promise<RawMessage> {
+    const { logger } = this.options;
     if (file) {
-      try {
-        return await file.finish();
-      } catch (error) {
-        this.options.logger.error({ err: errorMessage(error), path: file.path }, 'could not write a message to the spool directory');
+      return file.finish().catch((error: unknown) => {
+        logger.error({ err: errorMessage(error), path: file.path }, 'could not write a message to the spool directory');
         throw new SmtpReplyError(451, '4.3.1 Insufficient system storage; try again later');
-      }
+      });
     }
     const raw = sharedCopy(chunks, length);
-    if (!raw) {
-      this.options.logger.error({ bytes: length }, 'could not hold a message in memory');
-      throw new SmtpReplyError(451, '4.3.1 Insufficient system resources; try again later');
-    }
-    return raw;
+    if (raw) return Promise.resolve(raw);
+    logger.error({ bytes: length }, 'could not hold a message in memory');
+    return Promise.reject(new SmtpReplyError(451, '4.3.1 Insufficient system resources; try again later'));
   }
 
   private async handleMessage(raw: RawMessage, oversize: boolean, inspector: DataInspector, session: SMTPServerSession): Promise<string> {

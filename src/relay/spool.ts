@@ -24,12 +24,12 @@ const PROCESS_STARTED_AT = Date.now() - process.uptime() * 1000;
  */
 export class Spool {
   private readonly open = new Set<SpoolFile>();
+  private prepared: Promise<void> | undefined;
+
   constructor(
     readonly directory: string,
     private readonly logger: Logger,
   ) {}
-
-  private prepared: Promise<void> | undefined;
 
   /**
    * Creates the directory (owner-only) and removes files left by gateway processes that have
