@@ -4,7 +4,7 @@ import type { Logger } from './log.js';
 import { createMailer } from './notify/mailer.js';
 import { NextHopClient } from './relay/forward.js';
 import { Screener } from './relay/screener.js';
-import { Relay, type RelayEffects } from './relay/server.js';
+import { readTlsFiles, Relay, type RelayEffects } from './relay/server.js';
 import { defaultSpoolDirectory, Spool } from './relay/spool.js';
 import { openRedis, type RedisHandle } from './redis.js';
 import { createReviewEffects } from './review/effects.js';
@@ -33,7 +33,8 @@ export interface GatewayOptions {
 /** Starts everything `member-officer-gateway start` runs: relay, screening workers, SLA timers, review page. */
 export async function startGateway(config: Config, options: GatewayOptions): Promise<RunningGateway> {
   const { logger } = options;
-  // a spool directory that cannot be used stops start-up before anything else is started
+  // settings naming files and directories that cannot be used stop start-up before anything is started
+  const tls = readTlsFiles(config);
   const spool = new Spool(config.relay.spool.directory ?? defaultSpoolDirectory(), logger);
   await spool.prepare();
   const { from, to } = holidayYears(options.now?.() ?? new Date());
@@ -75,7 +76,7 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
     review: review.review,
     ...(enquiries ? { delivered: async (result, _envelope, receivedAt) => void (await enquiries.record(result, receivedAt)) } : {}),
   };
-  const relay = new Relay({ config, logger, screener, nextHop, effects, spool, ...(options.now ? { now: options.now } : {}) });
+  const relay = new Relay({ config, logger, screener, nextHop, effects, spool, ...(tls ? { tls } : {}), ...(options.now ? { now: options.now } : {}) });
   const relayPort = await relay.listen();
   logger.info(
     { listen: config.relay.listen, port: relayPort, review: reviewServer.port, nextHop: config.relay.nextHop, redis: redis.embedded ? 'embedded' : 'configured' },

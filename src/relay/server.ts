@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import type { Config } from '../config/schema.js';
-import { errorMessage, SmtpReplyError } from '../errors.js';
+import { errorMessage, SmtpReplyError, UnusableSettingError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { isSpooled, rawBytes, rawLength, type RawMessage } from '../message/raw.js';
 import type { ScreeningResult } from '../pipeline.js';
@@ -33,6 +33,8 @@ export interface RelayOptions {
   readonly effects?: RelayEffects;
   /** where large messages wait; by default the one `relay.spool` names, prepared by listen() */
   readonly spool?: Spool;
+  /** `relay.tls` already read; by default it is read here */
+  readonly tls?: TlsFiles;
   /** the clock; tests may fix it */
   readonly now?: () => Date;
 }
@@ -65,7 +67,7 @@ export class Relay {
     const { relay } = options.config;
     this.hostname = relay.hostname ?? osHostname();
     this.spool = options.spool ?? new Spool(relay.spool.directory ?? defaultSpoolDirectory(), options.logger);
-    const tls = relay.tls ? { key: readFileSync(relay.tls.key), cert: readFileSync(relay.tls.cert) } : undefined;
+    const tls = options.tls ?? readTlsFiles(options.config);
     this.server = new SMTPServer({
       name: this.hostname,
       banner: 'member-officer-gateway',
@@ -325,6 +327,25 @@ export class Relay {
     const screening = `X-Member-Officer-Screening: ${screeningHeaderValue(result, reviewId)}\r\n`;
     return Buffer.from(received + screening, 'latin1');
   }
+}
+
+export interface TlsFiles {
+  readonly key: Buffer;
+  readonly cert: Buffer;
+}
+
+/** The STARTTLS key and certificate `relay.tls` names; throws naming the setting whose file cannot be read. */
+export function readTlsFiles(config: Config): TlsFiles | undefined {
+  const { tls } = config.relay;
+  if (!tls) return undefined;
+  const read = (key: 'key' | 'cert'): Buffer => {
+    try {
+      return readFileSync(tls[key]);
+    } catch (error) {
+      throw new UnusableSettingError(`relay.tls.${key}`, `cannot read ${tls[key]}: ${errorMessage(error)}`);
+    }
+  };
+  return { key: read('key'), cert: read('cert') };
 }
 
 /**

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { defaultConfigPath } from '../../src/config/load.js';
-import { spawnCli } from '../helpers/cli.js';
+import { runCli, spawnCli } from '../helpers/cli.js';
 import { sendThrough } from '../helpers/relay.js';
 import { startSink } from '../helpers/sink.js';
 import { freePort } from '../../src/redis.js';
@@ -49,4 +49,18 @@ describe('start', () => {
       await sink.close();
     }
   }, 40_000);
+
+  it.each([
+    ['a spool directory that is a file', (dir: string) => (writeFileSync(join(dir, 'spool'), 'x'), `relay: { listen: "127.0.0.1:0", spool: { directory: "${join(dir, 'spool')}" } }`), 'relay.spool.directory', /is not a directory|cannot create/],
+    ['a TLS key that cannot be read', (dir: string) => `relay: { listen: "127.0.0.1:0", tls: { key: "${join(dir, 'missing.key')}", cert: "${join(dir, 'missing.pem')}" } }`, 'relay.tls.key', /cannot read .*missing\.key: ENOENT/],
+  ])('stops with file: key: reason and exit status 2 before starting anything, given %s', async (_case, relaySettings, key, reason) => {
+    const dir = mkdtempSync(join(tmpdir(), 'mog-start-'));
+    const file = join(dir, 'policy.yaml');
+    // a Redis nobody answers on and no embedded fallback: start-up must fail on the setting, not on Redis
+    writeFileSync(file, `council: { name: Test DC, domains: [test.gov.uk] }\n${relaySettings(dir)}\nredis: { embedded: never, url: "redis://127.0.0.1:${await freePort()}" }\n`);
+    const result = await runCli(['start', '--config', file]);
+    expect(result.status).toBe(2);
+    const line = result.stderr.split('\n').find((entry) => entry.startsWith(`${file}: ${key}: `));
+    expect(line, result.stderr).toMatch(reason);
+  }, 30_000);
 });

@@ -1,13 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { UnusableSettingError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
 import { Spool } from '../../src/relay/spool.js';
-import { spawnCli } from '../helpers/cli.js';
 import { sendThrough, startRelay, withoutAddedHeaders, type TestRelay } from '../helpers/relay.js';
 import { startSink, type Sink } from '../helpers/sink.js';
 
@@ -134,19 +133,4 @@ describe('the spool directory at start-up', () => {
     expect((failure as UnusableSettingError).key).toBe('relay.spool.directory');
     expect((failure as UnusableSettingError).reason).toMatch(reason);
   });
-
-  it('stops `start` with file: key: reason and exit status 2, before anything is started', async () => {
-    directory = mkdtempSync(join(tmpdir(), 'mog-spool-'));
-    const notADirectory = join(directory, 'spool');
-    writeFileSync(notADirectory, 'x');
-    const policy = join(directory, 'policy.yaml');
-    writeFileSync(policy, `council: { name: Test DC, domains: [test.gov.uk] }\nrelay: { listen: "127.0.0.1:0", spool: { directory: "${notADirectory}" } }\nredis: { embedded: never, url: "redis://127.0.0.1:1" }\n`);
-    const child = spawnCli(['start', '--config', policy]);
-    let stderr = '';
-    child.stderr?.on('data', (data: Buffer) => (stderr += data.toString()));
-    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-    expect(code).toBe(2);
-    expect(stderr).toMatch(new RegExp(`^${policy.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: relay\\.spool\\.directory: .*${notADirectory.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`, 'm'));
-    expect(existsSync(notADirectory) && statSync(notADirectory).isFile()).toBe(true);
-  }, 30_000);
 });
