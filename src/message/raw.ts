@@ -18,7 +18,7 @@ export function isSpooled(raw: RawMessage | Uint8Array): raw is SpooledMessage {
   return !(raw instanceof Uint8Array);
 }
 
-export function rawLength(raw: RawMessage): number {
+export function rawLength(raw: RawMessage | Uint8Array): number {
   return isSpooled(raw) ? raw.length : raw.byteLength;
 }
 

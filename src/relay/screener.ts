@@ -69,10 +69,6 @@ function admits(count: number, bytes: number, size: number): boolean {
   return count === 0 || (count < JOBS_PER_WORKER && bytes + size <= QUEUED_BYTES_PER_WORKER);
 }
 
-function jobBytes(job: ScreeningJob): number {
-  return job.raw instanceof Uint8Array ? job.raw.byteLength : job.raw.length;
-}
-
 interface Pending {
   readonly job: ScreeningJob;
   readonly resolve: (result: ScreeningResult) => void;
@@ -207,8 +203,8 @@ export class Screener {
 
   private canTake(slot: Slot, job: ScreeningJob): boolean {
     let bytes = 0;
-    for (const pending of slot.inFlight.values()) bytes += jobBytes(pending.job);
-    return admits(slot.inFlight.size, bytes, jobBytes(job));
+    for (const pending of slot.inFlight.values()) bytes += rawLength(pending.job.raw);
+    return admits(slot.inFlight.size, bytes, rawLength(job.raw));
   }
 
   private onReply(worker: Worker, reply: ScreeningReply): void {

@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { filters } from '../../filters/index.js';
 import { Directory } from '../directory.js';
+import { isSpooled } from '../message/raw.js';
 import { prepareFilters, screen } from '../pipeline.js';
 import type { ScreeningJob, ScreeningReply, ScreeningWorkerData } from './screener.js';
 import { seedBankHolidays } from '../sla/calendar.js';
@@ -15,7 +16,7 @@ prepareFilters(config, filters);
 parentPort?.postMessage({ ready: true });
 
 parentPort?.on('message', (job: ScreeningJob) => {
-  const raw = job.raw instanceof Uint8Array ? Buffer.from(job.raw.buffer, job.raw.byteOffset, job.raw.byteLength) : job.raw;
+  const raw = isSpooled(job.raw) ? job.raw : Buffer.from(job.raw.buffer, job.raw.byteOffset, job.raw.byteLength);
   screen({ raw, envelope: job.envelope, receivedAt: new Date(job.receivedAt) }, environment)
     .then((result) => parentPort?.postMessage({ id: job.id, result } satisfies ScreeningReply))
     .catch((error: unknown) => parentPort?.postMessage({ id: job.id, error: errorMessage(error) } satisfies ScreeningReply));
