@@ -349,9 +349,9 @@ export function readTlsFiles(config: Config): TlsFiles | undefined {
 }
 
 /**
- * The message in shared memory: the screening worker reads the same bytes the relay forwards,
- * so a large message is held once, not copied into each thread. Undefined when the memory
- * cannot be had.
+ * A message below the spool size in shared memory: the screening worker reads the same bytes
+ * the relay forwards, so it is held once, not copied into each thread. Undefined when the
+ * memory cannot be had.
  */
 function sharedCopy(chunks: readonly Buffer[], length: number): Buffer | undefined {
   let raw: Buffer;
