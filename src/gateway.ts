@@ -79,7 +79,7 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
   const relay = new Relay({ config, logger, screener, nextHop, effects, spool, ...(tls ? { tls } : {}), ...(options.now ? { now: options.now } : {}) });
   const relayPort = await relay.listen();
   logger.info(
-    { listen: config.relay.listen, port: relayPort, review: reviewServer.port, nextHop: config.relay.nextHop, redis: redis.embedded ? 'embedded' : 'configured' },
+    { listen: config.relay.listen, port: relayPort, review: reviewServer.port, nextHop: config.relay.nextHop, redis: redis.embedded ? 'embedded' : 'configured', spool: spool.directory },
     'gateway started',
   );
   return {
