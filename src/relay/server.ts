@@ -103,7 +103,7 @@ export class Relay {
           clearTimeout(transaction.timer);
           this.transactions.delete(session.id);
           // smtp-server never ends the data stream of a client that left mid-DATA
-          transaction.spool?.remove().catch((error: unknown) => this.options.logger.error({ err: errorMessage(error), path: transaction.spool?.path }, 'could not remove a spool file'));
+          if (transaction.spool) void this.removeSpoolFile(transaction.spool);
         }
       },
     });
@@ -213,7 +213,7 @@ export class Relay {
       chunks.length = 0;
       received
         .then((raw) => this.handleMessage(raw, oversize, inspector, session))
-        .finally(() => file?.remove().catch((error: unknown) => this.options.logger.error({ err: errorMessage(error), path: file?.path }, 'could not remove a spool file')))
+        .finally(() => file && this.removeSpoolFile(file))
         .then(
           (reply) => callback(null, reply),
           (error: unknown) => {
@@ -224,6 +224,11 @@ export class Relay {
           },
         );
     });
+  }
+
+  /** Deletes a message's spool file; a failure is logged, never passed to the client. */
+  private removeSpoolFile(file: SpoolFile): Promise<void> {
+    return file.remove().catch((error: unknown) => this.options.logger.error({ err: errorMessage(error), path: file.path }, 'could not remove a spool file'));
   }
 
   /** The whole message: its spool file once flushed, or its chunks copied into shared memory now. */
