@@ -135,11 +135,12 @@ export class Screener {
     if (this.inline) {
       const { screen, environment } = await this.inline;
       // as in a worker: small messages together, a large one only on its own
-      await this.inlineTurn(rawLength(raw));
+      const bytes = rawLength(raw);
+      await this.inlineTurn(bytes);
       try {
         return await screen({ raw, envelope, receivedAt }, environment);
       } finally {
-        this.inlineBytes -= rawLength(raw);
+        this.inlineBytes -= bytes;
         this.inlineCount -= 1;
         for (const wake of this.inlineWaiting.splice(0)) wake();
       }
