@@ -1,3 +1,5 @@
+import { isWhiteSpace } from './white-space.js';
+
 /** A sentence as offsets into the text it was split from. */
 export interface SentenceSpan {
   readonly start: number;
@@ -30,9 +32,9 @@ export function splitSentences(text: string): SentenceSpan[] {
   let start = 0;
   const close = (end: number): void => {
     let from = start;
-    while (from < end && /\s/.test(text.charAt(from))) from += 1;
+    while (from < end && isWhiteSpace(text.charCodeAt(from))) from += 1;
     let to = end;
-    while (to > from && /\s/.test(text.charAt(to - 1))) to -= 1;
+    while (to > from && isWhiteSpace(text.charCodeAt(to - 1))) to -= 1;
     if (to > from) {
       // a run-on block is cut into pieces so later matching stays bounded
       for (let piece = from; piece < to && sentences.length < MAX_SENTENCES; piece += MAX_SENTENCE_CHARS) {
@@ -42,46 +44,81 @@ export function splitSentences(text: string): SentenceSpan[] {
     start = end;
   };
   let lineStart = 0;
-  for (let index = 0; index < text.length && sentences.length < MAX_SENTENCES; index += 1) {
-    const char = text.charAt(index);
-    if (char === '\n') {
-      const line = text.slice(lineStart, index).replace(/\r$/, '');
-      const next = nextLine(text, index + 1);
-      const trimmed = line.trim();
-      const endsPunctuated = /[.!?:;,)"”]$/.test(trimmed);
-      if (trimmed.length === 0 || next.trim().length === 0 || endsPunctuated || trimmed.length < SHORT_LINE_CHARS || BULLET.test(next)) {
-        close(index + 1);
-      }
+  // the native search skips the letters between line breaks and sentence marks
+  SENTENCE_EVENT.lastIndex = 0;
+  for (let found = SENTENCE_EVENT.exec(text); found !== null && sentences.length < MAX_SENTENCES; found = SENTENCE_EVENT.exec(text)) {
+    const index = found.index;
+    const code = text.charCodeAt(index);
+    if (code === NEWLINE) {
+      if (lineEndsSentence(text, lineStart, index)) close(index + 1);
       lineStart = index + 1;
       continue;
     }
-    if (char === '.' || char === '!' || char === '?') {
-      let end = index + 1;
-      while (end < text.length && /[.!?"'”’)\]]/.test(text.charAt(end))) end += 1;
-      const following = text.charAt(end);
-      if (end < text.length && !/\s/.test(following)) {
-        index = end - 1;
-        continue;
-      }
-      if (char === '.' && isAbbreviationBefore(text, index)) continue;
-      close(end);
-      index = end - 1;
+    let end = index + 1;
+    while (end < text.length && CLOSING_PUNCTUATION.has(text.charCodeAt(end))) end += 1;
+    if (end < text.length && !isWhiteSpace(text.charCodeAt(end))) {
+      SENTENCE_EVENT.lastIndex = end;
+      continue;
     }
+    if (code === FULL_STOP && isAbbreviationBefore(text, index)) continue;
+    close(end);
+    SENTENCE_EVENT.lastIndex = end;
   }
   if (start < text.length) close(text.length);
   return sentences;
 }
 
+const NEWLINE = 0x0a;
+const FULL_STOP = 0x2e;
+/** where the splitter has something to decide: a line break or a sentence's final mark */
+const SENTENCE_EVENT = /[\n.!?]/g;
+/** . ! ? " ' ” ’ ) ] : what may follow a sentence's final mark before the space after it */
+const CLOSING_PUNCTUATION: ReadonlySet<number> = new Set([0x2e, 0x21, 0x3f, 0x22, 0x27, 0x201d, 0x2019, 0x29, 0x5d]);
+/** . ! ? : ; , ) " ” : a line ending in one of these ends its sentence */
+const LINE_END_PUNCTUATION: ReadonlySet<number> = new Set([0x2e, 0x21, 0x3f, 0x3a, 0x3b, 0x2c, 0x29, 0x22, 0x201d]);
+/** how far into the next line the splitter looks */
+const NEXT_LINE_LOOKAHEAD = 200;
+
+/**
+ * Whether the line `text[lineStart, newline)` ends its sentence: it is blank, short or ends in
+ * punctuation, or the next line is blank or opens a bullet.
+ */
+function lineEndsSentence(text: string, lineStart: number, newline: number): boolean {
+  let last = newline - 1;
+  while (last >= lineStart && isWhiteSpace(text.charCodeAt(last))) last -= 1;
+  let first = lineStart;
+  while (first <= last && isWhiteSpace(text.charCodeAt(first))) first += 1;
+  const length = last - first + 1;
+  if (length < SHORT_LINE_CHARS || LINE_END_PUNCTUATION.has(text.charCodeAt(last))) return true;
+  const nextStart = newline + 1;
+  const lookahead = Math.min(text.length, nextStart + NEXT_LINE_LOOKAHEAD);
+  let nextBlank = true;
+  for (let at = nextStart; at < lookahead; at += 1) {
+    const code = text.charCodeAt(at);
+    if (code === NEWLINE) break;
+    if (!isWhiteSpace(code)) {
+      nextBlank = false;
+      break;
+    }
+  }
+  return nextBlank || BULLET.test(nextLine(text, nextStart));
+}
+
 function nextLine(text: string, from: number): string {
   const end = text.indexOf('\n', from);
-  return text.slice(from, end === -1 ? Math.min(text.length, from + 200) : Math.min(end, from + 200));
+  return text.slice(from, end === -1 ? Math.min(text.length, from + NEXT_LINE_LOOKAHEAD) : Math.min(end, from + NEXT_LINE_LOOKAHEAD));
 }
 
 function isAbbreviationBefore(text: string, dot: number): boolean {
   let from = dot;
-  while (from > 0 && dot - from < 12 && /[\p{L}.]/u.test(text.charAt(from - 1))) from -= 1;
+  while (from > 0 && dot - from < 12 && isLetterOrDot(text.charCodeAt(from - 1))) from -= 1;
   const word = text.slice(from, dot).toLowerCase();
   if (ABBREVIATIONS.has(word)) return true;
   // a single capital ("J. Smith") is an initial
   return /^\p{Lu}$/u.test(text.slice(from, dot));
+}
+
+function isLetterOrDot(code: number): boolean {
+  if (code < 0x80) return code === FULL_STOP || (code >= 0x61 && code <= 0x7a) || (code >= 0x41 && code <= 0x5a);
+  return /\p{L}/u.test(String.fromCharCode(code));
 }

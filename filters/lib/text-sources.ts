@@ -10,8 +10,15 @@ import { tokenise, type Token } from './tokens.js';
  */
 export const MAX_SCANNED_CHARS = 60_000;
 
-const sourcesByMessage = new WeakMap<ScreenedMessage, Map<string, TextSource>>();
-const sentencesBySource = new WeakMap<TextSource, readonly ReadSentence[]>();
+/**
+ * The message filters are reading now, its sources and their sentences, so that every filter
+ * gets the same source objects and each source is split and tokenised once per message. One
+ * message at a time: a screening thread runs one message's filters through before the next
+ * message's, and a message read out of turn is only read again, never mixed up (the slot is
+ * matched by identity). Per-message WeakMaps did the same but kept each message's sentences
+ * alive into the old generation, and collecting them cost more than splitting them.
+ */
+let reading: { readonly message: ScreenedMessage; readonly sources: Map<string, TextSource>; readonly sentences: Map<TextSource, readonly ReadSentence[]> } | undefined;
 
 /** A piece of text a filter reads, with where it stands so evidence can point at it exactly. */
 export interface TextSource {
@@ -41,11 +48,8 @@ export function textSources(message: ScreenedMessage, selection: SourceSelection
   let budget = MAX_SCANNED_CHARS;
   // the same piece of the same message is the same object for every filter, so its sentences
   // (readSentences) are split and tokenised once per message, not once per filter
-  let known = sourcesByMessage.get(message);
-  if (!known) {
-    known = new Map();
-    sourcesByMessage.set(message, known);
-  }
+  if (reading?.message !== message) reading = { message, sources: new Map(), sentences: new Map() };
+  const known = reading.sources;
   const take = (location: EvidenceLocation, text: string, offset: number): void => {
     if (budget <= 0 || text.trim().length === 0) return;
     const slice = text.length > budget ? text.slice(0, budget) : text;
@@ -100,7 +104,7 @@ export interface ReadSentence {
 
 /** The sentences of a source, in order, each tokenised (bounded by the splitter and tokeniser caps). */
 export function readSentences(source: TextSource): readonly ReadSentence[] {
-  const known = sentencesBySource.get(source);
+  const known = reading?.sentences.get(source);
   if (known) return known;
   const quotations = quotedSpans(source.text);
   const sentences = splitSentences(source.text).map((span) => ({
@@ -111,7 +115,7 @@ export function readSentences(source: TextSource): readonly ReadSentence[] {
     question: endsWithQuestionMark(source.text, span.start, span.end),
     quotations,
   }));
-  sentencesBySource.set(source, sentences);
+  reading?.sentences.set(source, sentences);
   return sentences;
 }
 
