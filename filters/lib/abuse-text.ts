@@ -81,7 +81,8 @@ export function sentencesOf(text: string): Sentence[] {
       const line = text.slice(lineStart, i).trim();
       const last = line[line.length - 1];
       const nextBlank = isBlankLineAfter(text, i + 1);
-      if (nextBlank || line.length === 0 || line.length < SHORT_LINE_CHARS || last === '.' || last === '!' || last === '?' || last === ':' || last === ';') {
+      const ends = nextBlank || line.length === 0 || line.length < SHORT_LINE_CHARS || last === '.' || last === '!' || last === '?' || last === ':' || last === ';';
+      if (ends && !signsOffAbove(line, text, i + 1)) {
         push(i);
         start = i + 1;
       }
@@ -103,6 +104,21 @@ export function sentencesOf(text: string): Sentence[] {
   }
   push(text.length);
   return out;
+}
+
+/** "Love," (or "Love -") alone on a line: how a personal letter is signed off */
+const SIGN_OFF_LINE = /^(?:love|luv)\s*[,\-–]?$/i;
+/** a name on a line of its own: one to three capitalised words ("Tom", "Tom Hadley", "Cllr T. Hadley") */
+const NAME_LINE = /^\p{Lu}[\p{L}'’.-]*(?:[ \t]+\p{Lu}[\p{L}'’.-]*){0,2}[ \t]*[,.]?[ \t]*\r?$/u;
+
+/**
+ * "Love," on one line and the writer's name on the next sign a letter off, as "Love, Tom" does
+ * on one line: read as one sentence, so the sign-off is not taken for "love" said to the reader.
+ */
+function signsOffAbove(line: string, text: string, nextLineStart: number): boolean {
+  if (!SIGN_OFF_LINE.test(line)) return false;
+  const nextEnd = text.indexOf('\n', nextLineStart);
+  return NAME_LINE.test(text.slice(nextLineStart, nextEnd === -1 ? text.length : nextEnd));
 }
 
 function isBlankLineAfter(text: string, from: number): boolean {

@@ -315,6 +315,16 @@ describe('false friends', () => {
     expect(await rulesFor('He is a shit and everyone knows it.')).not.toEqual([]);
   });
 
+  it('reads "Love," above the writer\'s name as a sign-off, as it reads "Love, Tom"', async () => {
+    expect(await rulesFor('Thanks for sorting the bins.\n\nLove, Tom')).toEqual([]);
+    expect(await rulesFor('Thanks for sorting the bins.\n\nLove,\nTom')).toEqual([]);
+    expect(await rulesFor('See you on Tuesday.\nLove\nTom Hadley')).toEqual([]);
+    // "love" said to the reader is still reported, on one line or two
+    expect(await rulesFor('Love,\nyou need to calm down.')).toContain('DEMEANING_ADDRESS');
+    expect(await rulesFor('Love,\nStop it.')).toContain('DEMEANING_ADDRESS');
+    expect(await rulesFor('Thanks love.')).toContain('DEMEANING_ADDRESS');
+  });
+
   it('does not take a title written in capitals without a name ("MS", "DR") for a person', () => {
     const marks = (text: string) => markTokens(tokenize(text, decodeVocabulary()), namesOf([]));
     expect(marks('learning MS basics')).not.toContain('person');
