@@ -28,11 +28,22 @@ export function rawLength(raw: RawMessage | Uint8Array): number {
  */
 export function rawSlices(raw: RawMessage, limit = Number.POSITIVE_INFINITY): Readable {
   const end = Math.min(rawLength(raw), limit);
-  if (isSpooled(raw)) {
-    if (end === 0) return Readable.from([]);
-    return createReadStream(raw.path, { start: 0, end: end - 1, highWaterMark: SLICE_BYTES });
-  }
+  if (isSpooled(raw)) return Readable.from(fileSlices(raw.path, end));
   return Readable.from(slicesOf(raw, end));
+}
+
+/**
+ * A spool file's first `end` bytes. A file that ends sooner (cut short on disk) fails after its
+ * last slice, so a forwarder never sends the final "." after part of a message.
+ */
+async function* fileSlices(path: string, end: number): AsyncGenerator<Buffer> {
+  if (end === 0) return;
+  let read = 0;
+  for await (const slice of createReadStream(path, { start: 0, end: end - 1, highWaterMark: SLICE_BYTES })) {
+    read += (slice as Buffer).length;
+    yield slice as Buffer;
+  }
+  if (read < end) throw new SpoolFileSizeError(path, read, end);
 }
 
 function* slicesOf(raw: Buffer, end: number): Generator<Buffer> {
@@ -41,5 +52,16 @@ function* slicesOf(raw: Buffer, end: number): Generator<Buffer> {
 
 /** The whole message in memory (for the review store, which keeps held messages' bytes). */
 export async function rawBytes(raw: RawMessage): Promise<Buffer> {
-  return isSpooled(raw) ? readFile(raw.path) : raw;
+  if (!isSpooled(raw)) return raw;
+  const bytes = await readFile(raw.path);
+  if (bytes.length !== raw.length) throw new SpoolFileSizeError(raw.path, bytes.length, raw.length);
+  return bytes;
+}
+
+/** A spool file that does not hold the message it was written for. */
+export class SpoolFileSizeError extends Error {
+  constructor(path: string, found: number, expected: number) {
+    super(`spool file ${path} holds ${found} bytes, not the message's ${expected}`);
+    this.name = 'SpoolFileSizeError';
+  }
 }

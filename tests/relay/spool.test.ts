@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { UnusableSettingError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
+import { rawBytes } from '../../src/message/raw.js';
+import { NextHopClient, NextHopError } from '../../src/relay/forward.js';
 import { Spool } from '../../src/relay/spool.js';
 import { sendThrough, startRelay, withoutAddedHeaders, type TestRelay } from '../helpers/relay.js';
 import { startSink, type Sink } from '../helpers/sink.js';
@@ -15,7 +17,12 @@ const ENVELOPE = { from: 'cllr.okafor@greyfordvale.gov.uk', to: ['rachel.finch@g
 /** A member's message of about `bytes`, with dot-leading lines. */
 function messageOf(bytes: number): Buffer {
   const lines = ['From: cllr.okafor@greyfordvale.gov.uk', 'To: rachel.finch@greyfordvale.gov.uk', 'Subject: Committee papers', `Message-ID: <${randomUUID()}@test>`, ''];
-  for (let i = 0; lines.join('\r\n').length < bytes; i += 1) lines.push(i % 50 === 0 ? `.${i} starts with a dot` : `line ${i} of the committee papers for item ${i % 13}`);
+  let length = lines.join('\r\n').length;
+  for (let i = 0; length < bytes; i += 1) {
+    const line = i % 50 === 0 ? `.${i} starts with a dot` : `line ${i} of the committee papers for item ${i % 13}`;
+    lines.push(line);
+    length += line.length + 2;
+  }
   return Buffer.from(`${lines.join('\r\n')}\r\n`);
 }
 
@@ -104,6 +111,54 @@ describe('large messages wait on disk', () => {
     expect(held.map((raw) => raw.equals(letter))).toEqual([true, true]);
     expect(sink.messages).toHaveLength(0);
     expect(readdirSync(directory)).toEqual([]);
+  });
+});
+
+describe('a spool file that cannot be read back whole', () => {
+  let sink: Sink | undefined;
+  let client: NextHopClient | undefined;
+  let directory: string;
+  afterEach(async () => {
+    await client?.close();
+    await sink?.close();
+    client = undefined;
+    sink = undefined;
+    rmSync(directory, { recursive: true, force: true });
+  });
+
+  const forwarded = { mailFrom: ENVELOPE.from, rcptTo: ENVELOPE.to };
+  const prefix = Buffer.from('X-Member-Officer-Screening: deliver\r\n');
+
+  it.each([
+    ['is gone', (path: string): void => rmSync(path)],
+    ['is shorter than the message', (path: string, message: Buffer): void => writeFileSync(path, message.subarray(0, message.length - 70_000))],
+  ])('is never forwarded in part when it %s: 451 4.3.0, the next hop gets nothing, and the next message goes through', async (_what, damage) => {
+    directory = mkdtempSync(join(tmpdir(), 'mog-spool-read-'));
+    sink = await startSink();
+    client = new NextHopClient({ address: sink.address, hostname: 'gateway.test', poolSize: 1, timeoutMs: 5_000, logger: silentLogger });
+    const message = messageOf(400 * 1024);
+    const path = join(directory, 'message.eml');
+    writeFileSync(path, message);
+    damage(path, message);
+    const failure = await client.deliver(forwarded, prefix, { path, length: message.length }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(NextHopError);
+    expect((failure as NextHopError).message).toMatch(/^4\.3\.0 /);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(sink.messages).toHaveLength(0);
+    await client.deliver(forwarded, prefix, message);
+    await sink.waitFor(1);
+    expect(sink.messages[0]?.raw.equals(Buffer.concat([prefix, message]))).toBe(true);
+  });
+
+  it('is not stored for review in part: reading it whole fails, naming the file and both sizes', async () => {
+    directory = mkdtempSync(join(tmpdir(), 'mog-spool-read-'));
+    const path = join(directory, 'message.eml');
+    writeFileSync(path, Buffer.alloc(1000, 'a'));
+    await expect(rawBytes({ path, length: 1500 })).rejects.toThrow(`spool file ${path} holds 1000 bytes, not the message's 1500`);
+    await expect(rawBytes({ path, length: 1000 })).resolves.toHaveLength(1000);
   });
 });
 
