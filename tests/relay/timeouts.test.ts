@@ -77,7 +77,7 @@ describe('time limits', () => {
     expect(next.ok, next.response).toBe(true);
   });
 
-  it('closes a transaction that outlives transactionTimeoutMs with 421 4.4.2, even while data keeps trickling in, and forwards nothing', async () => {
+  it('closes a transaction that outlives transactionTimeoutMs with 421 4.4.2, even while data keeps trickling in, forwards nothing and keeps no transaction', async () => {
     sink = await startSink();
     relay = await startRelay(sink.address, { relay: { socketTimeoutMs: 10_000, transactionTimeoutMs: 800 } });
     const client = rawClient(relay.port);
@@ -104,7 +104,7 @@ describe('time limits', () => {
     expect(client.lines.at(-1)).toBe('421 4.4.2 Transaction time limit exceeded');
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(sink.messages).toHaveLength(0);
-    expect(relay.relay.stats()).toMatchObject({ connections: 0, transactions: 0, spoolFiles: 0 });
+    expect(relay.relay.stats()).toMatchObject({ connections: 0, transactions: 0 });
 
     // a transaction that ends in time on a new connection is relayed
     const next = await sendThrough(relay.port, ENVELOPE, MESSAGE);
