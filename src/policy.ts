@@ -69,7 +69,7 @@ export function decide(findings: readonly Finding[], config: Config): Decision {
 }
 
 /** The `X-Member-Officer-Screening` value, as the contract fixes it. */
-export function screeningHeaderValue(decision: Pick<Decision, 'action' | 'findings'>, reviewId?: string): string {
+export function screeningHeaderValue(decision: { readonly action: Action; readonly findings: ReadonlyArray<Pick<Finding, 'filter'>> }, reviewId?: string): string {
   const ids = [...new Set(decision.findings.map((finding) => finding.filter))];
   const parts = [`action=${decision.action}`, `findings=${ids.length > 0 ? ids.join(',') : 'none'}`];
   if (reviewId) parts.push(`review=${reviewId}`);

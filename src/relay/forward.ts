@@ -25,6 +25,16 @@ export interface NextHopOptions {
   readonly logger: Logger;
 }
 
+/**
+ * Header lines that are decided later, while the next hop is already being told the envelope:
+ * `lines` resolves with them, or rejects to withdraw the delivery before the final ".". The SIZE
+ * declared to the next hop counts `maxBytes` for them.
+ */
+export interface PendingPrefix {
+  readonly lines: Promise<Buffer>;
+  readonly maxBytes: number;
+}
+
 /** How long an idle pooled connection is kept before it is closed, milliseconds. */
 const IDLE_CLOSE_MS = 30_000;
 
@@ -71,33 +81,67 @@ export class NextHopClient {
     this.port = Number(options.address.slice(colon + 1));
   }
 
-  /** Delivers `prefix` + `raw`; resolves with the next hop's reply, or throws NextHopError. */
-  async deliver(envelope: ForwardEnvelope, prefix: Buffer, raw: RawMessage): Promise<string> {
+  /**
+   * Delivers `prefix` + `raw`; resolves with the next hop's reply, or throws NextHopError. With a
+   * pending prefix, MAIL, RCPT and DATA go to the next hop while the prefix is still being
+   * decided, and the message follows once it is; a withdrawn prefix closes the connection before
+   * the final "." and the delivery rejects with the reason it was withdrawn for.
+   */
+  async deliver(envelope: ForwardEnvelope, prefix: Buffer | PendingPrefix, raw: RawMessage): Promise<string> {
     if (this.closed) throw new NextHopError(421, '4.3.2 Gateway shutting down, try again later');
+    const lines = Buffer.isBuffer(prefix) ? Promise.resolve(prefix) : prefix.lines;
+    let withdrawn: { reason: unknown } | undefined;
+    // withdrawn while a connection is being found: noted here, acted on below
+    lines.catch((reason: unknown) => {
+      withdrawn = { reason };
+    });
     const deadline = Date.now() + this.options.timeoutMs;
     const pooled = await this.acquire(deadline);
+    if (withdrawn) {
+      this.release(pooled);
+      throw withdrawn.reason;
+    }
     let finalDotSent = false;
     try {
       const response = await new Promise<string>((resolve, reject) => {
         let settled = false;
+        let timer: NodeJS.Timeout | undefined;
         const settle = (outcome: () => void): void => {
           if (settled) return;
           settled = true;
           clearTimeout(timer);
           outcome();
         };
-        const timer = setTimeout(() => {
-          pooled.usable = false;
-          pooled.connection.close();
-          settle(() =>
-            reject(
-              finalDotSent
-                ? new NextHopError(451, '4.4.2 Next hop did not answer the end of data in time; try again later', true)
-                : new NextHopError(451, '4.4.2 Next hop too slow; try again later'),
-            ),
+        // the next hop's time starts again once the prefix is known: waiting for it is not the next hop's delay
+        const startClock = (ms: number): void => {
+          clearTimeout(timer);
+          timer = setTimeout(() => {
+            pooled.usable = false;
+            pooled.connection.close();
+            settle(() =>
+              reject(
+                finalDotSent
+                  ? new NextHopError(451, '4.4.2 Next hop did not answer the end of data in time; try again later', true)
+                  : new NextHopError(451, '4.4.2 Next hop too slow; try again later'),
+              ),
+            );
+          }, Math.max(1, ms));
+        };
+        startClock(deadline - Date.now());
+        if (!Buffer.isBuffer(prefix)) {
+          lines.then(
+            () => {
+              if (!settled) startClock(this.options.timeoutMs);
+            },
+            (reason: unknown) => {
+              pooled.usable = false;
+              // closing before the final "." makes the next hop discard the transaction
+              pooled.connection.close();
+              settle(() => reject(reason));
+            },
           );
-        }, Math.max(1, deadline - Date.now()));
-        const message = this.messageStream(pooled, prefix, raw, {
+        }
+        const message = this.messageStream(pooled, lines, raw, {
           onSent: () => {
             finalDotSent = true;
           },
@@ -111,7 +155,7 @@ export class NextHopClient {
           {
             from: envelope.mailFrom,
             to: [...envelope.rcptTo],
-            size: prefix.length + rawLength(raw),
+            size: (Buffer.isBuffer(prefix) ? prefix.length : prefix.maxBytes) + rawLength(raw),
             use8BitMime: envelope.eightBitMime === true,
           },
           message,
@@ -149,15 +193,16 @@ export class NextHopClient {
    * The message as a stream SMTPConnection reads only after the next hop answered DATA, which is
    * the first moment every RCPT reply is known. A recipient refused by then fails the whole
    * message before any byte of it is sent, and the connection is dropped so the next hop
-   * discards the transaction.
+   * discards the transaction. The prefix goes first, once it is known.
    */
   private messageStream(
     pooled: PooledConnection,
-    prefix: Buffer,
+    prefix: Promise<Buffer>,
     raw: RawMessage,
     events: { onSent: () => void; onRefused: (refused: readonly RejectedRecipient[]) => void; onUnreadable: (error: Error) => void },
   ): Readable {
     let started = false;
+    let prefixSent = false;
     let offset = 0;
     let spooled: AsyncIterator<Buffer> | undefined;
     let reading = false;
@@ -167,48 +212,62 @@ export class NextHopClient {
       pooled.connection.close();
       stream.destroy();
     };
-    return new Readable({
-      read: function (this: Readable) {
-        if (!started) {
-          started = true;
-          const refused = rejectedRecipients(pooled.connection);
-          if (refused.length > 0) {
-            abandon(this);
-            events.onRefused(refused);
-            return;
-          }
-          if (!this.push(prefix)) return;
-        }
-        if (isSpooled(raw)) {
-          // read from disk a slice at a time; the stream asks again after each push
-          if (reading) return;
-          reading = true;
-          spooled ??= rawSlices(raw)[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-          spooled.next().then(
-            (next) => {
-              reading = false;
-              if (!next.done) return void this.push(next.value);
-              this.push(null);
-              events.onSent();
-            },
-            (error: unknown) => {
-              abandon(this);
-              events.onUnreadable(error instanceof Error ? error : new Error(String(error)));
-            },
-          );
+    const read = function (this: Readable): void {
+      if (!started) {
+        started = true;
+        const refused = rejectedRecipients(pooled.connection);
+        if (refused.length > 0) {
+          abandon(this);
+          events.onRefused(refused);
           return;
         }
-        // views of the message in slices, as the socket drains: the dot-stuffing transform then
-        // copies a slice at a time rather than the whole message at once
-        while (offset < raw.length) {
-          const slice = raw.subarray(offset, Math.min(raw.length, offset + SLICE_BYTES));
-          offset += slice.length;
-          if (!this.push(slice)) return;
-        }
-        this.push(null);
-        events.onSent();
-      },
-    });
+      }
+      if (!prefixSent) {
+        if (reading) return;
+        reading = true;
+        // a withdrawn prefix is answered in deliver(), which closes the connection
+        prefix.then(
+          (lines) => {
+            reading = false;
+            prefixSent = true;
+            // an empty chunk would not bring the stream back for more, so the message follows at once
+            if (lines.length > 0) this.push(lines);
+            else read.call(this);
+          },
+          () => this.destroy(),
+        );
+        return;
+      }
+      if (isSpooled(raw)) {
+        // read from disk a slice at a time; the stream asks again after each push
+        if (reading) return;
+        reading = true;
+        spooled ??= rawSlices(raw)[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+        spooled.next().then(
+          (next) => {
+            reading = false;
+            if (!next.done) return void this.push(next.value);
+            this.push(null);
+            events.onSent();
+          },
+          (error: unknown) => {
+            abandon(this);
+            events.onUnreadable(error instanceof Error ? error : new Error(String(error)));
+          },
+        );
+        return;
+      }
+      // views of the message in slices, as the socket drains: the dot-stuffing transform then
+      // copies a slice at a time rather than the whole message at once
+      while (offset < raw.length) {
+        const slice = raw.subarray(offset, Math.min(raw.length, offset + SLICE_BYTES));
+        offset += slice.length;
+        if (!this.push(slice)) return;
+      }
+      this.push(null);
+      events.onSent();
+    };
+    return new Readable({ read });
   }
 
   private replyFor(error: Error & { code?: string; responseCode?: number; response?: string; command?: string }, pooled: PooledConnection, finalDotSent: boolean): NextHopError {

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import type { Config } from '../config/schema.js';
 import { errorMessage, SmtpReplyError, UnusableSettingError } from '../errors.js';
+import { SCREENING_ERROR } from '../finding.js';
 import type { Logger } from '../log.js';
 import { isSpooled, rawBytes, rawLength, type RawMessage } from '../message/raw.js';
 import type { ScreeningResult } from '../pipeline.js';
@@ -52,12 +53,14 @@ interface Transaction {
 
 /**
  * The server side: smtp-server with the limits the policy file sets. Each message is received
- * whole, checked, screened, then forwarded; the client hears 250 only after the next hop said
- * 250 (or, for a held message, after it is durably stored).
+ * whole and checked, then screened while the next hop is given its envelope, and forwarded once
+ * screening allows; the client hears 250 only after the next hop said 250 (or, for a held
+ * message, after it is durably stored).
  */
 export class Relay {
   private readonly server: SMTPServer;
   private readonly hostname: string;
+  private readonly maxScreeningHeaderBytes: number;
   private readonly transactions = new Map<string, Transaction>();
   private readonly background = new Set<Promise<void>>();
   private readonly spool: Spool;
@@ -66,6 +69,7 @@ export class Relay {
   constructor(private readonly options: RelayOptions) {
     const { relay } = options.config;
     this.hostname = relay.hostname ?? osHostname();
+    this.maxScreeningHeaderBytes = longestScreeningHeader(options.config);
     this.spool = options.spool ?? new Spool(relay.spool.directory ?? defaultSpoolDirectory(), options.logger);
     const tls = options.tls ?? readTlsFiles(options.config);
     this.server = new SMTPServer({
@@ -250,6 +254,8 @@ export class Relay {
     const { config, logger } = this.options;
     const transaction = this.transactions.get(session.id);
     const finish = (): void => this.endTransaction(session);
+    // the header lines of a message being screened, and so the message itself, follow later
+    const decided = pendingHeaders();
     try {
       if (oversize) throw new SmtpReplyError(552, `5.3.4 Message size exceeds fixed maximum message size ${config.relay.maxMessageBytes}`);
       const problem = inspector.finish();
@@ -257,6 +263,11 @@ export class Relay {
 
       const envelope = forwardEnvelopeOf(session);
       const receivedAt = this.options.now?.() ?? new Date();
+      const trace = this.receivedLine(session, receivedAt);
+      // the next hop hears MAIL, RCPT and DATA while the message is screened
+      const delivery = this.options.nextHop.deliver(envelope, { lines: decided.lines, maxBytes: trace.length + this.maxScreeningHeaderBytes }, raw);
+      // awaited only when the message is delivered; otherwise its failure is the withdrawal below
+      delivery.catch(() => undefined);
       const result = await this.options.screener.screen(raw, { mailFrom: envelope.mailFrom || null, rcptTo: envelope.rcptTo }, receivedAt);
       if (transaction?.abandoned) throw new SmtpReplyError(421, '4.4.2 Transaction abandoned');
 
@@ -281,8 +292,8 @@ export class Relay {
               return undefined;
             });
           }
-          const prefix = this.addedHeaders(session, result, receivedAt, reviewId);
-          const response = await this.options.nextHop.deliver(envelope, prefix, raw);
+          decided.resolve(Buffer.concat([trace, screeningHeader(result, reviewId)]));
+          const response = await delivery;
           this.afterDelivery(result, envelope, receivedAt);
           return `2.0.0 Ok: relayed (next hop: ${response.replace(/[\r\n]+/g, ' ').slice(0, 200)})`;
         }
@@ -291,6 +302,8 @@ export class Relay {
       if (error instanceof NextHopError) logger.warn({ session: session.id, reply: error.message }, 'next hop did not accept the message');
       throw error;
     } finally {
+      // not delivered after all (refused, held, deferred, or the client left): the next hop discards it
+      decided.withdraw();
       finish();
     }
   }
@@ -322,16 +335,54 @@ export class Relay {
     this.background.add(work);
   }
 
-  private addedHeaders(session: SMTPServerSession, result: ScreeningResult, receivedAt: Date, reviewId?: string): Buffer {
+  /** Our trace line (RFC 5321 §4.4), the first of the two header lines added on top. */
+  private receivedLine(session: SMTPServerSession, receivedAt: Date): Buffer {
     const helo = sanitiseTrace(session.hostNameAppearsAs || 'unknown');
     const protocol = session.secure ? 'ESMTPS' : 'ESMTP';
-    const received =
+    return Buffer.from(
       `Received: from ${helo} ([${session.remoteAddress}])\r\n` +
-      `\tby ${sanitiseTrace(this.hostname)} (member-officer-gateway) with ${protocol} id ${sessionTraceId(session)};\r\n` +
-      `\t${rfc2822Date(receivedAt)}\r\n`;
-    const screening = `X-Member-Officer-Screening: ${screeningHeaderValue(result, reviewId)}\r\n`;
-    return Buffer.from(received + screening, 'latin1');
+        `\tby ${sanitiseTrace(this.hostname)} (member-officer-gateway) with ${protocol} id ${sessionTraceId(session)};\r\n` +
+        `\t${rfc2822Date(receivedAt)}\r\n`,
+      'latin1',
+    );
   }
+}
+
+function screeningHeader(result: Parameters<typeof screeningHeaderValue>[0], reviewId?: string): Buffer {
+  return Buffer.from(`X-Member-Officer-Screening: ${screeningHeaderValue(result, reviewId)}\r\n`, 'latin1');
+}
+
+/** review ids are 12 characters (see the review store); this leaves room */
+const MAX_REVIEW_ID_CHARS = 64;
+
+/**
+ * The longest screening header this policy can produce: every filter and a screening error
+ * found, and a review id. The SIZE declared to the next hop counts this for it.
+ */
+function longestScreeningHeader(config: Config): number {
+  const findings = [...Object.keys(config.filters), SCREENING_ERROR].map((filter) => ({ filter }));
+  return screeningHeader({ action: 'deliver', findings }, 'x'.repeat(MAX_REVIEW_ID_CHARS)).length;
+}
+
+/** The screening header lines of a message still being screened: set once, or withdrawn. */
+interface PendingHeaders {
+  readonly lines: Promise<Buffer>;
+  resolve(lines: Buffer): void;
+  withdraw(): void;
+}
+
+function pendingHeaders(): PendingHeaders {
+  let settle: { resolve(lines: Buffer): void; reject(reason: Error): void } | undefined;
+  const lines = new Promise<Buffer>((resolve, reject) => {
+    settle = { resolve, reject };
+  });
+  // a message refused before its delivery began has nobody waiting for its header lines
+  lines.catch(() => undefined);
+  return {
+    lines,
+    resolve: (value) => settle?.resolve(value),
+    withdraw: () => settle?.reject(new Error('delivery withdrawn: the message is not being delivered')),
+  };
 }
 
 export interface TlsFiles {

@@ -9,6 +9,10 @@ export interface ReceivedMessage {
 }
 
 export interface SinkFaults {
+  /** reply to MAIL FROM with this code and text */
+  rejectMailFrom?: { code: number; message: string };
+  /** wait this long before answering MAIL FROM */
+  delayMailFromMs?: number;
   /** reply to RCPT TO for these addresses with this code and text */
   rejectRcpt?: Map<string, { code: number; message: string }>;
   /** reply to the end of DATA with this code */
@@ -24,6 +28,8 @@ export interface Sink {
   readonly host: string;
   readonly address: string;
   readonly messages: ReceivedMessage[];
+  /** every MAIL FROM address the sink was given, delivered or not */
+  readonly mailFroms: string[];
   readonly faults: SinkFaults;
   /** resolves once `count` messages have arrived */
   waitFor(count: number, timeoutMs?: number): Promise<void>;
@@ -33,6 +39,7 @@ export interface Sink {
 /** A real SMTP server on loopback, standing in for the next hop (or the notification relay). */
 export async function startSink(options: { port?: number; size?: number } = {}): Promise<Sink> {
   const messages: ReceivedMessage[] = [];
+  const mailFroms: string[] = [];
   const faults: SinkFaults = {};
   const waiters: Array<{ count: number; resolve: () => void }> = [];
   const server = new SMTPServer({
@@ -40,6 +47,16 @@ export async function startSink(options: { port?: number; size?: number } = {}):
     disableReverseLookup: true,
     logger: false,
     size: options.size ?? 0,
+    onMailFrom(address: SMTPServerAddress, _session: SMTPServerSession, callback: (error?: Error | null) => void) {
+      mailFroms.push(address.address);
+      const answer = (): void => {
+        const fault = faults.rejectMailFrom;
+        if (fault) return callback(Object.assign(new Error(fault.message), { responseCode: fault.code }));
+        callback();
+      };
+      if (faults.delayMailFromMs) setTimeout(answer, faults.delayMailFromMs);
+      else answer();
+    },
     onRcptTo(address: SMTPServerAddress, _session: SMTPServerSession, callback: (error?: Error | null) => void) {
       const fault = faults.rejectRcpt?.get(address.address.toLowerCase());
       if (fault) return callback(Object.assign(new Error(fault.message), { responseCode: fault.code }));
@@ -88,6 +105,7 @@ export async function startSink(options: { port?: number; size?: number } = {}):
     host: '127.0.0.1',
     address: `127.0.0.1:${port}`,
     messages,
+    mailFroms,
     faults,
     waitFor(count, timeoutMs = 10_000) {
       if (messages.length >= count) return Promise.resolve();

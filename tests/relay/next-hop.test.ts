@@ -138,3 +138,79 @@ describe('when the next hop does not accept the message', () => {
     rmSync(spoolDirectory, { recursive: true, force: true });
   });
 });
+
+describe('the next hop hears the envelope while the message is screened', () => {
+  const ORDER = 'From: cllr.hadley@greyfordvale.gov.uk\r\nTo: imran.shah@greyfordvale.gov.uk\r\nSubject: Castle Street order\r\n\r\nPlease proceed with the resurfacing works on Castle Street. The Council will pay your invoice in full.\r\n';
+  const HADLEY = { from: 'cllr.hadley@greyfordvale.gov.uk', to: ['imran.shah@greyfordvale.gov.uk'] };
+  let sink: Sink | undefined;
+  let relay: TestRelay | undefined;
+  afterEach(async () => {
+    await relay?.close();
+    await sink?.close();
+    relay = undefined;
+    sink = undefined;
+  });
+
+  const holdingRelay = async (address: string, held: string[]): Promise<TestRelay> =>
+    startRelay(address, { relay: { screening: { workers: 1, timeoutMs: 20_000, maxParseBytes: 10_485_760 } } }, {
+      review: async (_status, result) => {
+        held.push(result.message.subject);
+        return `review-${held.length}`;
+      },
+    });
+
+  it('declares a SIZE to the next hop that covers the header lines added after screening', async () => {
+    // a next hop that advertises SIZE is told one
+    sink = await startSink({ size: 10 * 1024 * 1024 });
+    relay = await startRelay(sink.address);
+    const result = await sendThrough(relay.port, { ...ENVELOPE, size: MESSAGE.length }, MESSAGE);
+    expect(result.ok, result.response).toBe(true);
+    const forwarded = sink.messages[0]!;
+    expect(forwarded.raw.toString('latin1')).toMatch(/^Received: [\s\S]*X-Member-Officer-Screening: action=deliver; findings=none\r\nFrom: cllr\.pryce/);
+    const declared = Number(forwarded.mailParams.SIZE);
+    expect(declared).toBeGreaterThanOrEqual(forwarded.raw.length);
+    expect(declared).toBeLessThan(forwarded.raw.length + 2_048);
+  });
+
+  it('withdraws a held message before the final dot: the next hop heard its envelope, received nothing, and takes the next message on', async () => {
+    sink = await startSink();
+    const held: string[] = [];
+    relay = await holdingRelay(sink.address, held);
+    // one message first, so the held one finds a connection to the next hop already open
+    expect((await sendThrough(relay.port, ENVELOPE, MESSAGE)).ok).toBe(true);
+    const hold = await sendThrough(relay.port, HADLEY, ORDER);
+    expect(hold.ok, hold.response).toBe(true);
+    expect(hold.response).toMatch(/Held for review by the Monitoring Officer \(review review-1\)/);
+    expect(held).toEqual(['Castle Street order']);
+    expect(sink.mailFroms).toContain(HADLEY.from);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(sink.messages.map((received) => received.mailFrom)).toEqual([ENVELOPE.from]);
+    const next = await sendThrough(relay.port, ENVELOPE, MESSAGE);
+    expect(next.ok, next.response).toBe(true);
+    expect(sink.messages).toHaveLength(2);
+    expect(sink.messages[1]!.raw.toString('latin1').endsWith(MESSAGE)).toBe(true);
+  });
+
+  it('holds a message for review whatever the next hop says about its sender, and does not wait for a slow one', async () => {
+    sink = await startSink();
+    const held: string[] = [];
+    relay = await holdingRelay(sink.address, held);
+    sink.faults.rejectMailFrom = { code: 550, message: '5.7.1 Sender not allowed' };
+    const refusedSender = await sendThrough(relay.port, HADLEY, ORDER);
+    expect(refusedSender.ok, refusedSender.response).toBe(true);
+    expect(refusedSender.response).toMatch(/Held for review/);
+    // a message that is delivered still gets the next hop's refusal
+    const delivered = await sendThrough(relay.port, ENVELOPE, MESSAGE);
+    expect(delivered.responseCode).toBe(550);
+    expect(delivered.response).toMatch(/5\.7\.1 Next hop refused the sender: 550 5\.7\.1 Sender not allowed/);
+
+    sink.faults.rejectMailFrom = undefined;
+    sink.faults.delayMailFromMs = 3_000;
+    const started = Date.now();
+    const slowNextHop = await sendThrough(relay.port, HADLEY, ORDER);
+    expect(slowNextHop.response).toMatch(/Held for review/);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(held).toHaveLength(2);
+    expect(sink.messages).toHaveLength(0);
+  });
+});
