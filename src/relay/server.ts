@@ -378,10 +378,19 @@ function pendingHeaders(): PendingHeaders {
   });
   // a message refused before its delivery began has nobody waiting for its header lines
   lines.catch(() => undefined);
+  let decided = false;
   return {
     lines,
-    resolve: (value) => settle?.resolve(value),
-    withdraw: () => settle?.reject(new Error('delivery withdrawn: the message is not being delivered')),
+    resolve(value) {
+      decided = true;
+      settle?.resolve(value);
+    },
+    withdraw() {
+      // every message ends here, delivered ones too: an error (and its stack) only for those withdrawn
+      if (decided) return;
+      decided = true;
+      settle?.reject(new Error('delivery withdrawn: the message is not being delivered'));
+    },
   };
 }
 
