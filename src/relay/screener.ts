@@ -57,12 +57,23 @@ function restrainHeapGrowth(percent: number): void {
 }
 
 /**
- * A screening worker's young generation, MB (three semi-spaces of 4 MB). The process runs with
- * `--max-semi-space-size=1` so the relay thread frees received chunks within a megabyte of
- * allocation, but a worker allocates heavily for every message, and with 1 MB semi-spaces its
- * scavenges cost about a tenth more CPU per message.
+ * A screening worker's semi-spaces, MB (a young generation of three, 12 MB). The process runs
+ * with `--max-semi-space-size=1` so the relay thread frees received chunks within a megabyte of
+ * allocation, but a worker allocates heavily for every message: with 1 MB semi-spaces much of a
+ * message's working set outlives two scavenges, is promoted, and is then reclaimed by full
+ * collections, whose pauses are what the slowest messages wait for.
  */
-const WORKER_YOUNG_GENERATION_MB = 12;
+const WORKER_SEMI_SPACE_MB = 4;
+
+/**
+ * V8 lets `--max-semi-space-size` override a worker's own young-generation limit, so a process
+ * started with 1 MB semi-spaces would give its workers 1 MB too. The relay thread's heap was
+ * sized when the process started and keeps its limit; threads started from now on get the
+ * workers' size.
+ */
+function sizeWorkerYoungGeneration(): void {
+  setFlagsFromString(`--max-semi-space-size=${WORKER_SEMI_SPACE_MB}`);
+}
 
 /** Whether a thread screening `count` messages of `bytes` in all may take one more of `size` bytes. */
 function admits(count: number, bytes: number, size: number): boolean {
@@ -107,6 +118,7 @@ export class Screener {
   ) {
     const { workers } = config.relay.screening;
     restrainHeapGrowth(config.relay.heapGrowthPercent);
+    if (workers > 0) sizeWorkerYoungGeneration();
     this.started = new Promise<void>((resolve, reject) => {
       this.settleStart = { resolve, reject };
     });
@@ -168,7 +180,7 @@ export class Screener {
   private spawn(): Worker {
     const { from, to } = holidayYears(new Date());
     const workerData: ScreeningWorkerData = { config: this.config, bankHolidays: bankHolidayTable(HOLIDAY_STATE[this.config.council.bankHolidays], from, to) };
-    const worker = startThread(import.meta.url, 'screening-worker', { workerData, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
+    const worker = startThread(import.meta.url, 'screening-worker', { workerData, resourceLimits: { maxYoungGenerationSizeMb: 3 * WORKER_SEMI_SPACE_MB } });
     worker.on('message', (reply: ScreeningReply) => this.onReply(worker, reply));
     worker.on('error', (error) => {
       this.logger.error({ err: error.message }, 'screening worker failed');
