@@ -30,6 +30,8 @@ export interface Sink {
   readonly messages: ReceivedMessage[];
   /** every MAIL FROM address the sink was given, delivered or not */
   readonly mailFroms: string[];
+  /** connections that have ended, by either side */
+  closedConnections(): number;
   readonly faults: SinkFaults;
   /** resolves once `count` messages have arrived */
   waitFor(count: number, timeoutMs?: number): Promise<void>;
@@ -40,6 +42,7 @@ export interface Sink {
 export async function startSink(options: { port?: number; size?: number } = {}): Promise<Sink> {
   const messages: ReceivedMessage[] = [];
   const mailFroms: string[] = [];
+  let closedConnections = 0;
   const faults: SinkFaults = {};
   const waiters: Array<{ count: number; resolve: () => void }> = [];
   const server = new SMTPServer({
@@ -47,6 +50,9 @@ export async function startSink(options: { port?: number; size?: number } = {}):
     disableReverseLookup: true,
     logger: false,
     size: options.size ?? 0,
+    onClose() {
+      closedConnections += 1;
+    },
     onMailFrom(address: SMTPServerAddress, _session: SMTPServerSession, callback: (error?: Error | null) => void) {
       mailFroms.push(address.address);
       const answer = (): void => {
@@ -106,6 +112,7 @@ export async function startSink(options: { port?: number; size?: number } = {}):
     address: `127.0.0.1:${port}`,
     messages,
     mailFroms,
+    closedConnections: () => closedConnections,
     faults,
     waitFor(count, timeoutMs = 10_000) {
       if (messages.length >= count) return Promise.resolve();

@@ -191,6 +191,42 @@ describe('the next hop hears the envelope while the message is screened', () => 
     expect(sink.messages[1]!.raw.toString('latin1').endsWith(MESSAGE)).toBe(true);
   });
 
+  it('withdraws the message from the next hop when the client leaves while it is being screened', async () => {
+    sink = await startSink();
+    relay = await startRelay(sink.address, { relay: { screening: { workers: 1, timeoutMs: 20_000, maxParseBytes: 10_485_760 } } });
+    const port = relay.port;
+    // enough prose that screening is still running when the next hop has heard the envelope
+    const body = 'Residents on Castle Street have asked me when the resurfacing will start and whether parking will be suspended.\r\n'.repeat(12_000);
+    const socket = connect(port, '127.0.0.1');
+    socket.on('error', () => undefined);
+    const script = ['EHLO client.test\r\n', `MAIL FROM:<${ENVELOPE.from}>\r\n`, `RCPT TO:<${ENVELOPE.to[0]}>\r\n`, 'DATA\r\n', `Subject: Castle Street\r\n\r\n${body}.\r\n`];
+    let step = 0;
+    const replies: string[] = [];
+    socket.on('data', (data) => {
+      const text = data.toString();
+      replies.push(text);
+      if (/^(220|250|354) /m.test(text) && step < script.length) socket.write(script[step++]!);
+    });
+    const deadline = Date.now() + 10_000;
+    const until = async (done: () => boolean): Promise<void> => {
+      while (!done() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+    };
+    await until(() => sink!.mailFroms.includes(ENVELOPE.from));
+    expect(sink.mailFroms).toContain(ENVELOPE.from);
+    const closedBefore = sink.closedConnections();
+    socket.destroy();
+    // once screening ends the relay finds the client gone and closes the next hop's connection before the final dot
+    await until(() => sink!.closedConnections() > closedBefore);
+    expect(sink.closedConnections()).toBe(closedBefore + 1);
+    // the client heard nothing after DATA's 354, so it will send the message again
+    expect(replies.join('').split(/^354 .*$/m)[1]).toBe('\r\n');
+    expect(sink.messages).toHaveLength(0);
+    expect(relay.relay.stats()).toMatchObject({ connections: 0, transactions: 0 });
+    const next = await sendThrough(port, ENVELOPE, MESSAGE);
+    expect(next.ok, next.response).toBe(true);
+    expect(sink.messages).toHaveLength(1);
+  });
+
   it('holds a message for review whatever the next hop says about its sender, and does not wait for a slow one', async () => {
     sink = await startSink();
     const held: string[] = [];
