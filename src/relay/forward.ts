@@ -174,6 +174,15 @@ export class NextHopClient {
     }
   }
 
+  /**
+   * Whether fewer connections are in use than the pool keeps. A delivery begun before its message
+   * is ready holds its connection while it waits; beyond the pool's size, waiting deliveries would
+   * open more connections than a next hop such as Postfix accepts from one client.
+   */
+  hasSpareConnection(): boolean {
+    return this.busy.size < this.options.poolSize;
+  }
+
   /** Connects, greets and quits: used at start-up to say early when the next hop is unreachable. */
   async probe(): Promise<void> {
     const pooled = await this.acquire(Date.now() + this.options.timeoutMs);
@@ -317,17 +326,23 @@ export class NextHopClient {
     connection.on('end', () => {
       pooled.usable = false;
     });
-    await new Promise<void>((resolve, reject) => {
-      const onError = (error: Error & { code?: string }): void => {
-        reject(new NextHopError(451, `4.4.1 Next hop ${this.options.address} unavailable (${error.code ?? 'error'}: ${firstLine(error.message)}); try again later`));
-      };
-      connection.once('error', onError);
-      connection.connect(() => {
-        connection.removeListener('error', onError);
-        resolve();
-      });
-    });
+    // in use from now, so that deliveries starting while it connects count it
     this.busy.add(pooled);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const onError = (error: Error & { code?: string }): void => {
+          reject(new NextHopError(451, `4.4.1 Next hop ${this.options.address} unavailable (${error.code ?? 'error'}: ${firstLine(error.message)}); try again later`));
+        };
+        connection.once('error', onError);
+        connection.connect(() => {
+          connection.removeListener('error', onError);
+          resolve();
+        });
+      });
+    } catch (error) {
+      this.busy.delete(pooled);
+      throw error;
+    }
     return pooled;
   }
 

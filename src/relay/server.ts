@@ -264,10 +264,12 @@ export class Relay {
       const envelope = forwardEnvelopeOf(session);
       const receivedAt = this.options.now?.() ?? new Date();
       const trace = this.receivedLine(session, receivedAt);
-      // the next hop hears MAIL, RCPT and DATA while the message is screened
-      const delivery = this.options.nextHop.deliver(envelope, { lines: decided.lines, maxBytes: trace.length + this.maxScreeningHeaderBytes }, raw);
+      // the next hop hears MAIL, RCPT and DATA while the message is screened, if a connection is spare
+      const early = this.options.nextHop.hasSpareConnection()
+        ? this.options.nextHop.deliver(envelope, { lines: decided.lines, maxBytes: trace.length + this.maxScreeningHeaderBytes }, raw)
+        : undefined;
       // awaited only when the message is delivered; otherwise its failure is the withdrawal below
-      delivery.catch(() => undefined);
+      early?.catch(() => undefined);
       const result = await this.options.screener.screen(raw, { mailFrom: envelope.mailFrom || null, rcptTo: envelope.rcptTo }, receivedAt);
       if (transaction?.abandoned) throw new SmtpReplyError(421, '4.4.2 Transaction abandoned');
 
@@ -292,8 +294,9 @@ export class Relay {
               return undefined;
             });
           }
-          decided.resolve(Buffer.concat([trace, screeningHeader(result, reviewId)]));
-          const response = await delivery;
+          const prefix = Buffer.concat([trace, screeningHeader(result, reviewId)]);
+          decided.resolve(prefix);
+          const response = await (early ?? this.options.nextHop.deliver(envelope, prefix, raw));
           this.afterDelivery(result, envelope, receivedAt);
           return `2.0.0 Ok: relayed (next hop: ${response.replace(/[\r\n]+/g, ' ').slice(0, 200)})`;
         }

@@ -227,6 +227,17 @@ describe('the next hop hears the envelope while the message is screened', () => 
     expect(sink.messages).toHaveLength(1);
   });
 
+  it('keeps no more connections to the next hop waiting on screening than its pool holds, and delivers every message', async () => {
+    sink = await startSink();
+    relay = await startRelay(sink.address, { relay: { nextHopPoolSize: 2, screening: { workers: 1, timeoutMs: 20_000, maxParseBytes: 10_485_760 } } });
+    const port = relay.port;
+    const replies = await Promise.all(Array.from({ length: 12 }, () => sendThrough(port, ENVELOPE, MESSAGE)));
+    expect(replies.filter((reply) => !reply.ok).map((reply) => reply.response)).toEqual([]);
+    expect(sink.messages).toHaveLength(12);
+    // two may wait on screening; the others open only once screened, and one worker finishes at most four at once
+    expect(sink.mostOpenConnections()).toBeLessThanOrEqual(2 + 4);
+  });
+
   it('holds a message for review whatever the next hop says about its sender, and does not wait for a slow one', async () => {
     sink = await startSink();
     const held: string[] = [];
