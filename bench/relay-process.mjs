@@ -14,7 +14,7 @@ const { Screener } = await load('relay/screener.js');
 const { forwardEnvelopeOf, Relay } = await load('relay/server.js');
 
 const [mode, nextHop, workers, variant] = process.argv.slice(2);
-const nextHopClient = new NextHopClient({ address: nextHop, hostname: 'bench.test', poolSize: 40, timeoutMs: 60_000, logger: silentLogger });
+const nextHopClient = new NextHopClient({ address: nextHop, hostname: 'bench.test', poolSize: 40, timeoutMs: 60_000, prefixWaitMs: 10_000, logger: silentLogger });
 
 process.on('message', (request) => {
   // CPU time of the whole process (every thread), microseconds: cost per message on a busy machine

@@ -53,6 +53,7 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
     hostname: config.relay.hostname ?? osHostname(),
     poolSize: config.relay.nextHopPoolSize,
     timeoutMs: config.relay.nextHopTimeoutMs,
+    prefixWaitMs: config.relay.screening.timeoutMs,
     logger,
   });
   try {

@@ -22,6 +22,11 @@ export interface NextHopOptions {
   readonly poolSize: number;
   /** longest a whole delivery may take before it is abandoned (451) */
   readonly timeoutMs: number;
+  /**
+   * longest a delivery begun early may wait, the next hop ready, for its header lines (the
+   * screening budget): the connection may sit that much longer without traffic
+   */
+  readonly prefixWaitMs?: number;
   readonly logger: Logger;
 }
 
@@ -112,7 +117,9 @@ export class NextHopClient {
           clearTimeout(timer);
           outcome();
         };
-        // the next hop's time starts again once the prefix is known: waiting for it is not the next hop's delay
+        // the next hop is timed only while it is the one being waited for: its clock stops once it
+        // has answered DATA and the prefix is still being decided, and starts again when it is known
+        let prefixKnown = Buffer.isBuffer(prefix);
         const startClock = (ms: number): void => {
           clearTimeout(timer);
           timer = setTimeout(() => {
@@ -131,6 +138,7 @@ export class NextHopClient {
         if (!Buffer.isBuffer(prefix)) {
           lines.then(
             () => {
+              prefixKnown = true;
               if (!settled) startClock(this.options.timeoutMs);
             },
             (reason: unknown) => {
@@ -142,6 +150,9 @@ export class NextHopClient {
           );
         }
         const message = this.messageStream(pooled, lines, raw, {
+          onReady: () => {
+            if (!prefixKnown) clearTimeout(timer);
+          },
           onSent: () => {
             finalDotSent = true;
           },
@@ -202,13 +213,14 @@ export class NextHopClient {
    * The message as a stream SMTPConnection reads only after the next hop answered DATA, which is
    * the first moment every RCPT reply is known. A recipient refused by then fails the whole
    * message before any byte of it is sent, and the connection is dropped so the next hop
-   * discards the transaction. The prefix goes first, once it is known.
+   * discards the transaction. Otherwise the next hop is ready for the message (`onReady`); the
+   * prefix goes first, once it is known.
    */
   private messageStream(
     pooled: PooledConnection,
     prefix: Promise<Buffer>,
     raw: RawMessage,
-    events: { onSent: () => void; onRefused: (refused: readonly RejectedRecipient[]) => void; onUnreadable: (error: Error) => void },
+    events: { onReady: () => void; onSent: () => void; onRefused: (refused: readonly RejectedRecipient[]) => void; onUnreadable: (error: Error) => void },
   ): Readable {
     let started = false;
     let prefixSent = false;
@@ -230,6 +242,7 @@ export class NextHopClient {
           events.onRefused(refused);
           return;
         }
+        events.onReady();
       }
       if (!prefixSent) {
         if (reading) return;
@@ -315,7 +328,7 @@ export class NextHopClient {
       tls: { rejectUnauthorized: false },
       connectionTimeout: Math.max(1, deadline - Date.now()),
       greetingTimeout: Math.max(1, deadline - Date.now()),
-      socketTimeout: this.options.timeoutMs,
+      socketTimeout: this.options.timeoutMs + (this.options.prefixWaitMs ?? 0),
       allowInternalNetworkInterfaces: true,
       logger: false,
     });

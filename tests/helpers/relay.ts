@@ -26,7 +26,7 @@ export async function startRelay(
     relay: { listen: '127.0.0.1:0', nextHop, hostname: 'gateway.test', nextHopTimeoutMs: 5_000, ...relayOverrides, screening: { workers: 0, ...relayOverrides?.screening } },
   });
   const screener = new Screener(config, silentLogger);
-  const client = new NextHopClient({ address: nextHop, hostname: 'gateway.test', poolSize: relayOverrides?.nextHopPoolSize ?? 4, timeoutMs: config.relay.nextHopTimeoutMs, logger: silentLogger });
+  const client = new NextHopClient({ address: nextHop, hostname: 'gateway.test', poolSize: relayOverrides?.nextHopPoolSize ?? 4, timeoutMs: config.relay.nextHopTimeoutMs, prefixWaitMs: config.relay.screening.timeoutMs, logger: silentLogger });
   const relay = new Relay({ config, logger: silentLogger, screener, nextHop: client, ...(effects ? { effects } : {}) });
   const port = await relay.listen();
   return {

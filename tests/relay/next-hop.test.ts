@@ -227,6 +227,21 @@ describe('the next hop hears the envelope while the message is screened', () => 
     expect(sink.messages).toHaveLength(1);
   });
 
+  it('does not count the time screening takes against the next hop, which has answered DATA and waits', async () => {
+    sink = await startSink();
+    // the next hop must answer each step within 300 ms; screening this message takes longer
+    relay = await startRelay(sink.address, { relay: { nextHopTimeoutMs: 300, screening: { workers: 1, timeoutMs: 20_000, maxParseBytes: 10_485_760 } } });
+    const body = 'Residents on Castle Street have asked me when the resurfacing will start and whether parking will be suspended.\r\n'.repeat(30_000);
+    const message = `From: cllr.pryce@greyfordvale.gov.uk\r\nTo: imran.shah@greyfordvale.gov.uk\r\nSubject: Castle Street\r\n\r\n${body}`;
+    const started = Date.now();
+    const result = await sendThrough(relay.port, ENVELOPE, message);
+    const took = Date.now() - started;
+    expect(result.ok, result.response).toBe(true);
+    expect(took).toBeGreaterThan(300);
+    expect(sink.messages).toHaveLength(1);
+    expect(sink.messages[0]!.raw.toString('latin1').endsWith(message)).toBe(true);
+  });
+
   it('keeps no more connections to the next hop waiting on screening than its pool holds, and delivers every message', async () => {
     sink = await startSink();
     relay = await startRelay(sink.address, { relay: { nextHopPoolSize: 2, screening: { workers: 1, timeoutMs: 20_000, maxParseBytes: 10_485_760 } } });
