@@ -9,15 +9,16 @@ import { sendThrough, startRelay, type TestRelay } from '../helpers/relay.js';
 const MESSAGE = 'From: cllr.pryce@greyfordvale.gov.uk\r\nTo: imran.shah@greyfordvale.gov.uk\r\nSubject: Street lights\r\n\r\nThe lights on Abbey Road are out again.\r\n';
 const ENVELOPE = { from: 'cllr.pryce@greyfordvale.gov.uk', to: ['imran.shah@greyfordvale.gov.uk', 'david.osei@greyfordvale.gov.uk'] };
 
+let sink: Sink | undefined;
+let relay: TestRelay | undefined;
+afterEach(async () => {
+  await relay?.close();
+  await sink?.close();
+  relay = undefined;
+  sink = undefined;
+});
+
 describe('when the next hop does not accept the message', () => {
-  let sink: Sink | undefined;
-  let relay: TestRelay | undefined;
-  afterEach(async () => {
-    await relay?.close();
-    await sink?.close();
-    relay = undefined;
-    sink = undefined;
-  });
 
   it('answers 451 4.4.1 when the next hop refuses connections, so the sender keeps the message', async () => {
     const closed = await startSink();
@@ -142,14 +143,6 @@ describe('when the next hop does not accept the message', () => {
 describe('the next hop hears the envelope while the message is screened', () => {
   const ORDER = 'From: cllr.hadley@greyfordvale.gov.uk\r\nTo: imran.shah@greyfordvale.gov.uk\r\nSubject: Castle Street order\r\n\r\nPlease proceed with the resurfacing works on Castle Street. The Council will pay your invoice in full.\r\n';
   const HADLEY = { from: 'cllr.hadley@greyfordvale.gov.uk', to: ['imran.shah@greyfordvale.gov.uk'] };
-  let sink: Sink | undefined;
-  let relay: TestRelay | undefined;
-  afterEach(async () => {
-    await relay?.close();
-    await sink?.close();
-    relay = undefined;
-    sink = undefined;
-  });
 
   const holdingRelay = async (address: string, held: string[]): Promise<TestRelay> =>
     startRelay(address, { relay: { screening: { workers: 1, timeoutMs: 20_000, maxParseBytes: 10_485_760 } } }, {
