@@ -123,8 +123,7 @@ export class NextHopClient {
         const startClock = (ms: number): void => {
           clearTimeout(timer);
           timer = setTimeout(() => {
-            pooled.usable = false;
-            pooled.connection.close();
+            drop(pooled);
             settle(() =>
               reject(
                 finalDotSent
@@ -142,9 +141,7 @@ export class NextHopClient {
               if (!settled) startClock(this.options.timeoutMs);
             },
             (reason: unknown) => {
-              pooled.usable = false;
-              // closing before the final "." makes the next hop discard the transaction
-              pooled.connection.close();
+              drop(pooled);
               settle(() => reject(reason));
             },
           );
@@ -228,9 +225,7 @@ export class NextHopClient {
     let spooled: AsyncIterator<Buffer> | undefined;
     let reading = false;
     const abandon = (stream: Readable): void => {
-      pooled.usable = false;
-      // closing before the final "." makes the next hop discard the transaction
-      pooled.connection.close();
+      drop(pooled);
       stream.destroy();
     };
     const read = function (this: Readable): void {
@@ -374,6 +369,12 @@ export class NextHopClient {
     pooled.idleTimer.unref();
     this.idle.push(pooled);
   }
+}
+
+/** Closes a connection mid-transaction: before the final "." that makes the next hop discard it. */
+function drop(pooled: PooledConnection): void {
+  pooled.usable = false;
+  pooled.connection.close();
 }
 
 /** One reply covers every recipient: deferring them all keeps the refused one from being lost. */
