@@ -188,7 +188,7 @@ export function insultTarget(tokens: readonly Token[], marks: readonly (Mark | u
     // an adjective before a noun describes that noun: "your stupid questions", "dumb member id"
     const next = tokens[index + 1];
     const nextMark = marks[index + 1];
-    if (next && next.kind === 'word' && nextMark === undefined && !LINKING_WORDS.has(next.word) && !FUNCTION_WORDS.has(next.word) && !isInsultWord(next.word) && !next.word.endsWith('ly')) return 'situation';
+    if (next && next.kind === 'word' && (nextMark === undefined || nextMark === 'situation') && !LINKING_WORDS.has(next.word) && !FUNCTION_WORDS.has(next.word) && !isInsultWord(next.word) && !next.word.endsWith('ly')) return 'situation';
   }
   // "dumb people like me", "stupid guys such as me": the writer, not the people
   if (selfComparison(tokens, marks, index)) return 'self';

@@ -224,6 +224,7 @@ describe('who the language is aimed at', () => {
     ['You are useless at your job.', ['PERSONAL_ATTACK']],
     ['The new booking system is useless.', []],
     ['Your report is rubbish and the figures are wrong.', []],
+    ['Your stupid report is late again.', []],
     ['Your attitude is disgusting.', ['PERSONAL_ATTACK']],
     ['Imran is an idiot.', ['PERSONAL_ATTACK']],
     ["I'm such an idiot, I sent the wrong map.", []],
