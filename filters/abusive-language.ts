@@ -13,7 +13,8 @@ import { tokenize } from './lib/abuse-text.js';
 /**
  * Abusive language between members and officers (protocol paras 3.8, 21.9.3, 10.2.1): threats,
  * threats to someone's job, personal attacks, discriminatory and sexual remarks, swearing,
- * demeaning forms of address, public undermining and pressure on professional advice.
+ * demeaning forms of address, public undermining and pressure on professional advice; and, when a
+ * council turns them on, contempt for someone's work (21.9.1) and shouting.
  *
  * Reads the sender's new text (not quoted replies or signatures) and the subject of a new
  * thread, sentence by sentence. Lexicons and phrase patterns find candidates; the context analysis
@@ -79,7 +80,7 @@ export const abusiveLanguageOptions = z.object({
     .enum(['council', 'anyone'])
     .default('council')
     .describe(
-      "swearing aimed at no one (profanity) and insults about people no one can identify ('some idiot', 'those bastards') are reported only in mail " +
+      "swearing aimed at no one (profanity), insults about people no one can identify ('some idiot', 'those bastards') and contempt for a thing ('this is stupid') are reported only in mail " +
         "to a member, officer or council address ('council'; the protocol governs dealings between members and officers), or in any mail ('anyone'). " +
         'Swearing or insults aimed at the reader or a person are reported whoever the mail is to',
     ),
@@ -178,9 +179,9 @@ function isUnaimedInsult(cue: Cue): boolean {
   return cue.category === 'personal-attack' && (cue.target === 'implicit' || cue.target === 'plural');
 }
 
-/** language aimed at no one the message is to or about: undirected swearing, unaimed insults */
+/** language aimed at no one the message is to or about: undirected swearing, unaimed insults, contempt for a thing */
 function isUndirected(cue: Cue): boolean {
-  return cue.category === 'profanity' || isUnaimedInsult(cue);
+  return cue.category === 'profanity' || isUnaimedInsult(cue) || (cue.category === 'discourtesy' && (cue.target === 'situation' || cue.target === 'none'));
 }
 
 /** The sentence's cues, one per category, plus public undermining when the audience is public. */

@@ -17,6 +17,7 @@ export const CATEGORIES = [
   'demeaning-address',
   'public-undermining',
   'impartiality-pressure',
+  'discourtesy',
   'shouting',
 ] as const;
 
@@ -115,6 +116,14 @@ export const CATEGORY_INFO: Readonly<Record<Category, CategoryInfo>> = {
     protocolRef: '21.9.3',
     threshold: 0.5,
     enabledByDefault: true,
+  },
+  discourtesy: {
+    rule: 'DISCOURTESY',
+    description: 'contempt for someone\'s work, an idea or a situation: "this is stupid", "what a ridiculous decision", "utter nonsense"',
+    severity: 'low',
+    protocolRef: '21.9.1',
+    threshold: 0.5,
+    enabledByDefault: false,
   },
   shouting: {
     rule: 'SHOUTING',

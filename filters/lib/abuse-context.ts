@@ -161,7 +161,7 @@ export function targetOfMark(mark: Mark | undefined): Target {
 const CLAUSE_BREAKS: ReadonlySet<string> = new Set([',', ';', ':', '.', '!', '?', '(', ')', '-', '–', '—', '...', '…', '"', '“', '”']);
 const CONTRASTS: ReadonlySet<string> = new Set(['but', 'however', 'although', 'though', 'yet', 'whereas']);
 
-function isBreak(token: Token | undefined): boolean {
+export function isBreak(token: Token | undefined): boolean {
   if (!token) return true;
   if (token.kind === 'punct') return CLAUSE_BREAKS.has(token.plain) || token.plain.startsWith('.') || token.plain.startsWith('!') || token.plain.startsWith('?');
   return false;
@@ -233,7 +233,7 @@ const COPULAS: ReadonlySet<string> = new Set(['am', 'is', 'are', 'was', 'were', 
 const INTENSIFIERS: ReadonlySet<string> = new Set(['so', 'very', 'really', 'completely', 'utterly', 'totally', 'absolutely', 'quite', 'pretty', 'bloody', 'fucking', 'just', 'clearly', 'simply', 'thoroughly', 'entirely', 'genuinely', 'frankly', 'rather', 'too', 'not']);
 
 /** "Rachel is useless today": after a copula the adjective says something of the subject */
-function isPredicate(tokens: readonly Token[], index: number): boolean {
+export function isPredicate(tokens: readonly Token[], index: number): boolean {
   for (let k = index - 1; k >= 0 && k >= index - 4; k -= 1) {
     const token = tokens[k] as Token;
     if (token.kind !== 'word') return false;

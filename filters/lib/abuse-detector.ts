@@ -2,8 +2,10 @@ import type { Severity } from '../../src/finding.js';
 import { CATEGORY_INFO, type Category } from './abuse-categories.js';
 import {
   insultTarget,
+  isBreak,
   isInside,
   isNegated,
+  isPredicate,
   isReported,
   markTokens,
   mentionsPerson,
@@ -19,6 +21,11 @@ import {
   AMBIGUOUS_SLURS,
   COMPLAINING_VERB_FOLLOWERS,
   COMPLAINING_VERBS,
+  CONTEMPT_ADJECTIVES,
+  CONTEMPT_HEDGES,
+  CONTEMPT_NOUN_LEADS,
+  CONTEMPT_NOUNS,
+  CONTEMPT_QUANTITIES,
   CRITICISM_WORDS,
   decodeVocabulary,
   DEMEANING_PHRASES,
@@ -43,6 +50,7 @@ import {
   SWEAR_MASS_NOUNS,
   THIRD_PERSON_POSSESSIVES,
   VERB_SUBJECTS,
+  WORK_NOUNS,
   type PhraseEntry,
 } from './abuse-lexicon.js';
 import type { AbuseModel } from './abuse-model.js';
@@ -135,6 +143,8 @@ const TRIGGER_WORDS: ReadonlySet<string> = new Set([
   ...DEMEANING_TERMS.keys(),
   ...DEMEANING_PHRASES.map(([phrase]) => phrase.split(' ')[0] as string),
   ...CRITICISM_WORDS.keys(),
+  ...CONTEMPT_ADJECTIVES.keys(),
+  ...CONTEMPT_NOUNS.keys(),
 ]);
 
 function isTrigger(word: string): boolean {
@@ -214,8 +224,8 @@ export function analyseSentence(text: string, offset: number, settings: Detector
       return;
     }
     const info = CATEGORY_INFO[category];
-    // swearing is swearing whatever the model thinks; shouting is typography
-    const score = category === 'profanity' || category === 'shouting' ? clamp(weight) : adjust(weight);
+    // swearing is swearing whatever the model thinks; shouting is typography; contempt is in the word chosen
+    const score = category === 'profanity' || category === 'shouting' || category === 'discourtesy' ? clamp(weight) : adjust(weight);
     cues.push({ category, score, severity: severity ?? (weight < 0.6 ? milder(info.severity) : info.severity), label, matched, target });
   };
   const setAside = (category: Category, from: number, to: number, reason: SuppressionReason): void => {
@@ -248,12 +258,20 @@ export function analyseSentence(text: string, offset: number, settings: Detector
     const nounWeight = INSULT_NOUNS.get(word);
     const adjectiveWeight = INSULT_ADJECTIVES.get(word);
     const insultWeight = nounWeight ?? adjectiveWeight;
+    let insulted = false;
     if (insultWeight !== undefined && isInsultUse(tokens, i, nameLike)) {
       const target = insultTarget(tokens, marks, i, nounWeight !== undefined, isInsultWord);
       const factor = NAME_LIKE_INSULTS.has(word) && target === 'implicit' ? 0 : TARGET_FACTOR[target];
       if (factor === 0) setAside('personal-attack', i, i + 1, target === 'self' ? 'about the writer' : target === 'situation' ? 'about a situation' : 'not aimed at a person');
-      else add('personal-attack', insultWeight * factor, 'insult', i, i + 1, target, true);
+      else {
+        add('personal-attack', insultWeight * factor, 'insult', i, i + 1, target, true);
+        insulted = true;
+      }
     }
+
+    // an insult aimed at a person already says more than contempt for what they did
+    const contempt = insulted || nameLike ? undefined : contemptOf(tokens, marks, i);
+    if (contempt) add('discourtesy', contempt.weight, 'contempt', contempt.from, i + 1, contempt.target, true);
 
     const qualityWeight = INSULT_QUALITIES.get(word);
     if (qualityWeight !== undefined) {
@@ -368,6 +386,67 @@ function isInsultUse(tokens: readonly Token[], index: number, nameLike: boolean)
   // "you git." is an insult; "can you git rid of" is a typo
   const ends = next === undefined || next.kind === 'punct' || /^(and|who|like|or|of|that)$/.test(next.word);
   return !nameLike && ends && previous !== undefined && previous.kind === 'word' && INSULT_DETERMINERS.has(previous.word);
+}
+
+/** words after a clause-final adjective or noun that still end its clause: "this is stupid and wrong" */
+const CLAUSE_CONTINUERS: ReadonlySet<string> = new Set(['and', 'but', 'or', 'so', 'because', 'frankly', 'really', 'though', 'anyway', 'imo', 'imho', 'honestly', 'too', 'as']);
+
+/** words before "stupid idea" that make it someone's or something's in particular: "your", "that", "what a" */
+const POINTING_DETERMINERS: ReadonlySet<string> = new Set(['your', 'his', 'her', 'their', 'this', 'that', 'these', 'those', 'what', 'such']);
+const POINTING_ADVERBS: ReadonlySet<string> = new Set(['frankly', 'really', 'utterly', 'totally', 'completely', 'absolutely', 'truly', 'quite', 'so', 'very', 'genuinely', 'simply']);
+
+function isSomeoneElses(tokens: readonly Token[], index: number): boolean {
+  const previous = tokens[index - 1]?.word ?? '';
+  if (POINTING_DETERMINERS.has(previous)) return true;
+  // "what a stupid idea", "such a ridiculous decision", "your frankly stupid plan"; not "these are
+  // stupid questions", where the writer is most often owning up to their own
+  return (previous === 'a' || previous === 'an' || POINTING_ADVERBS.has(previous)) && POINTING_DETERMINERS.has(tokens[index - 2]?.word ?? '');
+}
+
+function endsClause(tokens: readonly Token[], index: number): boolean {
+  const next = tokens[index + 1];
+  return isBreak(next) || (next !== undefined && next.kind === 'word' && CLAUSE_CONTINUERS.has(next.word));
+}
+
+/**
+ * Contempt for work, an idea or a situation: a contempt word said of it ("this is stupid", "it's
+ * utter nonsense"), put before what someone made ("a ridiculous decision"), or exclaimed on its own
+ * ("Ridiculous!"). Not when the writer hedges it as their own doubt ("this may be a stupid
+ * question"), says it of themselves ("I was stupid", "my stupid mistake"), or uses the noun for
+ * waste ("a load of rubbish to the tip", "the rubbish collection").
+ */
+function contemptOf(tokens: readonly Token[], marks: readonly (Mark | undefined)[], index: number): { weight: number; from: number; target: Target } | undefined {
+  const word = (tokens[index] as Token).word;
+  const adjective = CONTEMPT_ADJECTIVES.get(word);
+  const noun = CONTEMPT_NOUNS.get(word);
+  if (adjective === undefined && noun === undefined) return undefined;
+  let from = index;
+  for (let k = index - 1; k >= 0 && !isBreak(tokens[k]); k -= 1) {
+    if (CONTEMPT_HEDGES.has((tokens[k] as Token).word)) return undefined;
+    from = k;
+  }
+  const previous = tokens[index - 1];
+  if (previous?.word === 'my' || previous?.word === 'our' || (tokens[index + 1]?.word === 'of' && marks[index + 2] === 'self')) return undefined;
+  // a sentence of its own: "Ridiculous!", "Utter nonsense.", "What rubbish." (not "Holy crap, they do!")
+  const exclaimed = endsClause(tokens, index) && tokens.filter((token) => token.kind === 'word').length <= 3;
+  const start = Math.max(from, index - 3);
+  if (adjective !== undefined) {
+    const next = tokens[index + 1];
+    if (isPredicate(tokens, index) && endsClause(tokens, index)) {
+      const target = insultTarget(tokens, marks, index, false, isInsultWord);
+      return target === 'self' ? undefined : { weight: adjective, from: start, target };
+    }
+    // "your stupid questions", "what a ridiculous decision"; not "a dumb question:", which is the writer's own
+    if (next?.kind === 'word' && WORK_NOUNS.has(next.word) && isSomeoneElses(tokens, index)) return { weight: adjective, from: index, target: 'situation' };
+    if (exclaimed) return { weight: adjective, from: index, target: 'situation' };
+  }
+  if (noun === undefined || !endsClause(tokens, index)) return undefined;
+  // "I am talking rubbish", "we are spouting nonsense"
+  if (marks.slice(from, index).includes('self')) return undefined;
+  const lead = previous?.kind === 'word' ? previous.word : '';
+  const quantity = lead === 'of' && CONTEMPT_QUANTITIES.has(tokens[index - 2]?.word ?? '');
+  if (exclaimed || isPredicate(tokens, index) || CONTEMPT_NOUN_LEADS.has(lead) || quantity) return { weight: noun, from: start, target: 'situation' };
+  return undefined;
 }
 
 const VERB_AFTER_YOU: ReadonlySet<string> = new Set(['about', 'at']);

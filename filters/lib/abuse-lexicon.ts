@@ -246,6 +246,38 @@ export const CRITICISM_WORDS: ReadonlyMap<string, number> = new Map([
   ...forms(0.55, 'failed', 'failing', 'fails', 'unprofessional', 'unacceptable', 'appalling', 'blame', 'blamed', 'fault', 'sacked', 'removed', 'resign'),
 ]);
 
+/**
+ * Contempt for someone's work, an idea or a situation ("this is stupid", "what a ridiculous
+ * decision", "utter nonsense"): discourteous (21.9.1) though aimed at no one. Criticism in plain
+ * terms ("a failure", "inadequate", "wrong", "unacceptable") is robust challenge and is not here.
+ * Weights ≥ 0.5 are reported by default; milder words ("silly", "ugly") only below that.
+ */
+export const CONTEMPT_ADJECTIVES: ReadonlyMap<string, number> = new Map([
+  ...forms(0.75, 'stupid', 'idiotic', 'moronic', 'dumb', 'brainless', 'braindead', 'brain-dead', 'asinine', 'imbecilic', 'cretinous', 'half-witted', 'halfwitted'),
+  ...forms(0.7, 'pathetic', 'laughable', 'ludicrous', 'crap', 'crappy', 'farcical', 'risible', 'pitiful'),
+  ...forms(0.65, 'ridiculous', 'absurd', 'preposterous', 'rubbish', 'daft'),
+  ...forms(0.45, 'silly', 'ugly', 'lame', 'useless', 'gross', 'horrible'),
+]);
+/** contemptuous nouns for what someone said or made: "utter nonsense", "that is drivel" */
+export const CONTEMPT_NOUNS: ReadonlyMap<string, number> = new Map([
+  ...forms(0.7, 'drivel', 'twaddle', 'claptrap', 'codswallop', 'balderdash', 'hogwash', 'poppycock', 'tosh', 'tripe', 'baloney', 'bunkum', 'guff'),
+  ...forms(0.65, 'nonsense', 'rubbish', 'garbage', 'trash', 'crap'),
+]);
+/** what such a noun is when it is contempt rather than waste: "utter rubbish", "talking nonsense" */
+export const CONTEMPT_NOUN_LEADS: ReadonlySet<string> = new Set(['utter', 'complete', 'total', 'absolute', 'pure', 'arrant', 'such', 'what', 'talking', 'talk', 'talks', 'spouting', 'spout']);
+/** "a load of rubbish", "a pile of nonsense": the quantity words before "of" */
+export const CONTEMPT_QUANTITIES: ReadonlySet<string> = new Set(['load', 'lot', 'pile', 'heap', 'bunch', 'pack']);
+/** what someone made or said, for "a stupid idea", "this ridiculous decision" */
+export const WORK_NOUNS: ReadonlySet<string> = new Set([
+  'idea', 'ideas', 'decision', 'decisions', 'question', 'questions', 'report', 'reports', 'proposal', 'proposals', 'plan', 'plans', 'policy', 'policies', 'response',
+  'responses', 'reply', 'replies', 'answer', 'answers', 'email', 'emails', 'letter', 'letters', 'excuse', 'excuses', 'suggestion', 'suggestions', 'argument', 'arguments',
+  'explanation', 'explanations', 'rule', 'rules', 'system', 'process', 'scheme', 'comment', 'comments', 'approach', 'logic', 'reasoning', 'recommendation', 'advice',
+  'requirement', 'requirements', 'restriction', 'restrictions', 'condition', 'conditions', 'change', 'changes', 'design', 'code', 'hack', 'name', 'names', 'statement',
+  'claim', 'claims', 'request', 'requests', 'procedure', 'procedures', 'form', 'forms', 'layout', 'wording', 'draft', 'way',
+]);
+/** words before the contempt that make it the writer's own doubt: "this may be a stupid question", "sorry, silly me" */
+export const CONTEMPT_HEDGES: ReadonlySet<string> = new Set(['may', 'might', 'maybe', 'perhaps', 'possibly', 'probably', 'if', 'sorry', 'apologies', 'whether', 'afraid']);
+
 export interface PhraseEntry {
   readonly category: Category;
   readonly weight: number;

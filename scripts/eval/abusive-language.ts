@@ -10,8 +10,9 @@
  * - Messages per second through the filter on one core, on the parsed business mail, and the time
  *   for one dense 5 KB member→officer enquiry (plain prose with nothing to find).
  *
- * Three settings are measured: the shipped thresholds; "all swearing" (profanity threshold 0.2, so
- * mild words such as "damn" count); "no undirected" (swearing not aimed at anyone switched off).
+ * Four settings are measured: the shipped thresholds; "all swearing" (profanity threshold 0.2, so
+ * mild words such as "damn" count); "no undirected" (swearing not aimed at anyone switched off);
+ * "discourtesy on" (contempt for work or an idea, off by default, switched on).
  * None of the business mail is addressed to the council, so by default (`undirectedRecipients:
  * council`) undirected swearing and insults about unidentified people are not reported in it; the
  * "to council" row measures that mail as if it were addressed to an officer (`undirectedRecipients:
@@ -106,6 +107,8 @@ function textCorpusReport(name: string, items: readonly LabelledText[], profiles
     if (profile === 'shipped') {
       const best = bestRecallAtPrecision(scores, labels, 0.8);
       process.stdout.write(`    (ranking only: best recall at precision ≥ 80% is ${percent(best.recall)}, at score ≥ ${fixed(best.threshold)}; not a shipped setting)\n`);
+    }
+    if (profile === 'shipped' || profile === 'discourtesy on') {
       const byCategory = new Map<Category, { tp: number; fp: number }>();
       results.forEach((result, i) => {
         for (const category of result.flagged) {
@@ -145,7 +148,7 @@ function falseAlarmReport(corpus: MailCorpus, context: FilterContext<AbusiveLang
   for (const list of findings) for (const finding of list) byRule.set(finding.rule, (byRule.get(finding.rule) ?? 0) + 1);
   const rules = [...byRule.entries()].sort((a, b) => b[1] - a[1]).map(([rule, count]) => `${rule} ${count}`);
   process.stdout.write(
-    `    ${corpus.name.padEnd(28)} ${profile.padEnd(16)} ${String(alarms).padStart(4)} of ${corpus.messages.length} messages (${percent(alarms / corpus.messages.length, 2)})  ${rules.join(', ')}\n`,
+    `    ${corpus.name.padEnd(28)} ${profile.padEnd(18)} ${String(alarms).padStart(4)} of ${corpus.messages.length} messages (${percent(alarms / corpus.messages.length, 2)})  ${rules.join(', ')}\n`,
   );
   if (EXAMPLES > 0 && profile === 'shipped') {
     let shown = 0;
@@ -191,10 +194,12 @@ export async function run(): Promise<void> {
   const shipped = withOptions({});
   const strictProfanity = withOptions({ categories: { profanity: { threshold: 0.2 } } });
   const noUndirectedSwearing = withOptions({ categories: { profanity: { enabled: false } } });
+  const withDiscourtesy = withOptions({ categories: { discourtesy: { enabled: true } } });
   const profiles = [
     ['shipped', shipped],
     ['all swearing', strictProfanity],
     ['no undirected', noUndirectedSwearing],
+    ['discourtesy on', withDiscourtesy],
   ] as const;
 
   textCorpusReport('OLID test split (tweets)', readOlidTest(), profiles);
@@ -240,13 +245,14 @@ export async function run(): Promise<void> {
     falseAlarmReport(corpus, contextFor(config, directory, { ...strictProfanity, senders: 'anyone' }), 'all swearing');
     falseAlarmReport(corpus, contextFor(config, directory, { ...noUndirectedSwearing, senders: 'anyone' }), 'no undirected');
     falseAlarmReport(corpus, contextFor(config, directory, { ...shipped, senders: 'anyone', undirectedRecipients: 'anyone' }), 'to council');
+    falseAlarmReport(corpus, contextFor(config, directory, { ...withDiscourtesy, senders: 'anyone', undirectedRecipients: 'anyone' }), 'to council + disc.');
     alarmed += shippedRun.findings.filter((list) => list.length > 0).length;
     screenedMs += shippedRun.ms;
     screened += corpus.messages.length;
     parseMs += corpus.parseMs;
   }
 
-  process.stdout.write(`    ${'both together'.padEnd(28)} ${'shipped'.padEnd(16)} ${String(alarmed).padStart(4)} of ${screened} messages (${percent(alarmed / screened, 2)})\n`);
+  process.stdout.write(`    ${'both together'.padEnd(28)} ${'shipped'.padEnd(18)} ${String(alarmed).padStart(4)} of ${screened} messages (${percent(alarmed / screened, 2)})\n`);
 
   // a second timed pass, once the code is warm, is the figure that matters for a running gateway
   const context = contextFor(config, directory, { ...shipped, senders: 'anyone' });
