@@ -250,7 +250,7 @@ export const CRITICISM_WORDS: ReadonlyMap<string, number> = new Map([
  * Contempt for someone's work, an idea or a situation ("this is stupid", "what a ridiculous
  * decision", "utter nonsense"): discourteous (21.9.1) though aimed at no one. Criticism in plain
  * terms ("a failure", "inadequate", "wrong", "unacceptable") is robust challenge and is not here.
- * Weights ≥ 0.5 are reported by default; milder words ("silly", "ugly") only below that.
+ * Weights ≥ 0.5 reach the category's default threshold; milder words ("silly", "ugly") stay below.
  */
 export const CONTEMPT_ADJECTIVES: ReadonlyMap<string, number> = new Map([
   ...forms(0.75, 'stupid', 'idiotic', 'moronic', 'dumb', 'brainless', 'braindead', 'brain-dead', 'asinine', 'imbecilic', 'cretinous', 'half-witted', 'halfwitted'),
