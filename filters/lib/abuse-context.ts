@@ -230,7 +230,7 @@ export function insultTarget(tokens: readonly Token[], marks: readonly (Mark | u
 }
 
 const COPULAS: ReadonlySet<string> = new Set(['am', 'is', 'are', 'was', 'were', 'be', 'been', 'being', "'s", 'seem', 'seems', 'seemed', 'look', 'looks', 'looked', 'sound', 'sounds', 'become', 'became', 'remain', 'remains']);
-const INTENSIFIERS: ReadonlySet<string> = new Set(['so', 'very', 'really', 'completely', 'utterly', 'totally', 'absolutely', 'quite', 'pretty', 'bloody', 'fucking', 'just', 'clearly', 'simply', 'thoroughly', 'entirely', 'genuinely', 'frankly', 'rather', 'too', 'not']);
+export const INTENSIFIERS: ReadonlySet<string> = new Set(['so', 'very', 'really', 'completely', 'utterly', 'totally', 'absolutely', 'quite', 'pretty', 'bloody', 'fucking', 'just', 'clearly', 'simply', 'thoroughly', 'entirely', 'genuinely', 'frankly', 'rather', 'too', 'not']);
 
 /** "Rachel is useless today": after a copula the adjective says something of the subject */
 export function isPredicate(tokens: readonly Token[], index: number): boolean {

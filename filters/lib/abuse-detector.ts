@@ -2,6 +2,7 @@ import type { Severity } from '../../src/finding.js';
 import { CATEGORY_INFO, type Category } from './abuse-categories.js';
 import {
   insultTarget,
+  INTENSIFIERS,
   isBreak,
   isInside,
   isNegated,
@@ -393,14 +394,13 @@ const CLAUSE_CONTINUERS: ReadonlySet<string> = new Set(['and', 'but', 'or', 'so'
 
 /** words before "stupid idea" that make it someone's or something's in particular: "your", "that", "what a" */
 const POINTING_DETERMINERS: ReadonlySet<string> = new Set(['your', 'his', 'her', 'their', 'this', 'that', 'these', 'those', 'what', 'such']);
-const POINTING_ADVERBS: ReadonlySet<string> = new Set(['frankly', 'really', 'utterly', 'totally', 'completely', 'absolutely', 'truly', 'quite', 'so', 'very', 'genuinely', 'simply']);
 
 function isSomeoneElses(tokens: readonly Token[], index: number): boolean {
   const previous = tokens[index - 1]?.word ?? '';
   if (POINTING_DETERMINERS.has(previous)) return true;
   // "what a stupid idea", "such a ridiculous decision", "your frankly stupid plan"; not "these are
   // stupid questions", where the writer is most often owning up to their own
-  return (previous === 'a' || previous === 'an' || POINTING_ADVERBS.has(previous)) && POINTING_DETERMINERS.has(tokens[index - 2]?.word ?? '');
+  return (previous === 'a' || previous === 'an' || INTENSIFIERS.has(previous)) && POINTING_DETERMINERS.has(tokens[index - 2]?.word ?? '');
 }
 
 function endsClause(tokens: readonly Token[], index: number): boolean {
