@@ -272,7 +272,7 @@ export function analyseSentence(text: string, offset: number, settings: Detector
 
     // an insult aimed at a person already says more than contempt for what they did
     const contempt = insulted || nameLike ? undefined : contemptOf(tokens, marks, i);
-    if (contempt) add('discourtesy', contempt.weight, 'contempt', contempt.from, i + 1, contempt.target, true);
+    if (contempt) add('discourtesy', contempt.weight, 'contemptuous remark', contempt.from, i + 1, contempt.target, true);
 
     const qualityWeight = INSULT_QUALITIES.get(word);
     if (qualityWeight !== undefined) {

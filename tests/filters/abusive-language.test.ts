@@ -256,6 +256,7 @@ describe('discourtesy, when a council turns it on', () => {
     expect(findings.map((finding) => finding.rule)).toEqual(['DISCOURTESY']);
     const finding = findings[0] as Finding;
     expect(finding).toMatchObject({ severity: 'low', protocolRef: '21.9.1' });
+    expect(finding.explanation).toMatch(/^Contemptuous remark/);
     expect(finding.evidence.map((evidence) => evidence.text)).toEqual([sentence]);
     expect(result.action).toBe('deliver');
     expect(screeningHeaderValue(result)).toBe('action=deliver; findings=abusive-language');
