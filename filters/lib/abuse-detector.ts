@@ -51,7 +51,6 @@ import {
   SWEAR_MASS_NOUNS,
   THIRD_PERSON_POSSESSIVES,
   VERB_SUBJECTS,
-  WORK_NOUNS,
   type PhraseEntry,
 } from './abuse-lexicon.js';
 import type { AbuseModel } from './abuse-model.js';
@@ -431,13 +430,12 @@ function contemptOf(tokens: readonly Token[], marks: readonly (Mark | undefined)
   const exclaimed = endsClause(tokens, index) && tokens.filter((token) => token.kind === 'word').length <= 3;
   const start = Math.max(from, index - 3);
   if (adjective !== undefined) {
-    const next = tokens[index + 1];
     if (isPredicate(tokens, index) && endsClause(tokens, index)) {
       const target = insultTarget(tokens, marks, index, false, isInsultWord);
       return target === 'self' ? undefined : { weight: adjective, from: start, target };
     }
     // "your stupid questions", "what a ridiculous decision"; not "a dumb question:", which is the writer's own
-    if (next?.kind === 'word' && WORK_NOUNS.has(next.word) && isSomeoneElses(tokens, index)) return { weight: adjective, from: index, target: 'situation' };
+    if (marks[index + 1] === 'situation' && isSomeoneElses(tokens, index)) return { weight: adjective, from: index, target: 'situation' };
     if (exclaimed) return { weight: adjective, from: index, target: 'situation' };
   }
   if (noun === undefined || !endsClause(tokens, index)) return undefined;

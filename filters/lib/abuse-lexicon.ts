@@ -221,6 +221,8 @@ export const SITUATION_NOUNS: ReadonlySet<string> = new Set([
   'files', 'it', 'this', 'that', 'these', 'those', 'which', 'thing', 'things', 'stuff', 'state', 'mess', 'communication', 'advice', 'recommendation',
   'assessment', 'survey', 'contract', 'council', 'authority', 'government', 'scrutiny', 'committee', 'portal', 'query', 'complaint', 'question', 'questions',
   'logic', 'reasoning', 'methodology', 'test', 'tests', 'function', 'method', 'patch', 'change', 'changes', 'comment', 'comments', 'fix', 'bug', 'feature',
+  'replies', 'answers', 'suggestions', 'arguments', 'explanations', 'requirement', 'requirements', 'restriction', 'restrictions', 'condition', 'conditions',
+  'hack', 'statement', 'claim', 'claims', 'request', 'requests', 'procedures', 'layout', 'wording',
 ]);
 
 /** what people are, not what they made: "your attitude is disgusting" is about the person */
@@ -267,14 +269,6 @@ export const CONTEMPT_NOUNS: ReadonlyMap<string, number> = new Map([
 export const CONTEMPT_NOUN_LEADS: ReadonlySet<string> = new Set(['utter', 'complete', 'total', 'absolute', 'pure', 'arrant', 'such', 'what', 'talking', 'talk', 'talks', 'spouting', 'spout']);
 /** "a load of rubbish", "a pile of nonsense": the quantity words before "of" */
 export const CONTEMPT_QUANTITIES: ReadonlySet<string> = new Set(['load', 'lot', 'pile', 'heap', 'bunch', 'pack']);
-/** what someone made or said, for "a stupid idea", "this ridiculous decision" */
-export const WORK_NOUNS: ReadonlySet<string> = new Set([
-  'idea', 'ideas', 'decision', 'decisions', 'question', 'questions', 'report', 'reports', 'proposal', 'proposals', 'plan', 'plans', 'policy', 'policies', 'response',
-  'responses', 'reply', 'replies', 'answer', 'answers', 'email', 'emails', 'letter', 'letters', 'excuse', 'excuses', 'suggestion', 'suggestions', 'argument', 'arguments',
-  'explanation', 'explanations', 'rule', 'rules', 'system', 'process', 'scheme', 'comment', 'comments', 'approach', 'logic', 'reasoning', 'recommendation', 'advice',
-  'requirement', 'requirements', 'restriction', 'restrictions', 'condition', 'conditions', 'change', 'changes', 'design', 'code', 'hack', 'name', 'names', 'statement',
-  'claim', 'claims', 'request', 'requests', 'procedure', 'procedures', 'form', 'forms', 'layout', 'wording', 'draft', 'way',
-]);
 /** words before the contempt that make it the writer's own doubt: "this may be a stupid question", "sorry, silly me" */
 export const CONTEMPT_HEDGES: ReadonlySet<string> = new Set(['may', 'might', 'maybe', 'perhaps', 'possibly', 'probably', 'if', 'sorry', 'apologies', 'whether', 'afraid']);
 
