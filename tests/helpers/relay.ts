@@ -11,6 +11,8 @@ export interface TestRelay {
   readonly port: number;
   readonly config: Config;
   readonly relay: Relay;
+  /** the relay's client for the next hop */
+  readonly nextHop: NextHopClient;
   close(): Promise<void>;
 }
 
@@ -33,6 +35,7 @@ export async function startRelay(
     port,
     config,
     relay,
+    nextHop: client,
     async close() {
       await relay.close();
       await client.close();
@@ -60,7 +63,9 @@ export async function sendThrough(
       connection.connect(() => resolve());
     });
     return await new Promise<SendResult>((resolve) => {
-      connection.send(envelope, message, (error, info) => {
+      // SMTPConnection keeps the envelope object it is given as the state of its transaction and
+      // writes the accepted recipients into it: callers share one envelope between concurrent sends
+      connection.send({ ...envelope, to: [...envelope.to] }, message, (error, info) => {
         if (error) {
           const failure = error as Error & { response?: string; responseCode?: number };
           resolve({ ok: false, response: failure.response ?? failure.message, ...(failure.responseCode ? { responseCode: failure.responseCode } : {}) });

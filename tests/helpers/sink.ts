@@ -32,8 +32,6 @@ export interface Sink {
   readonly mailFroms: string[];
   /** connections that have ended, by either side */
   closedConnections(): number;
-  /** the most connections that were open at once */
-  mostOpenConnections(): number;
   readonly faults: SinkFaults;
   /** resolves once `count` messages have arrived */
   waitFor(count: number, timeoutMs?: number): Promise<void>;
@@ -45,8 +43,6 @@ export async function startSink(options: { port?: number; size?: number } = {}):
   const messages: ReceivedMessage[] = [];
   const mailFroms: string[] = [];
   let closedConnections = 0;
-  let openConnections = 0;
-  let mostOpenConnections = 0;
   const faults: SinkFaults = {};
   const waiters: Array<{ count: number; resolve: () => void }> = [];
   const server = new SMTPServer({
@@ -54,13 +50,7 @@ export async function startSink(options: { port?: number; size?: number } = {}):
     disableReverseLookup: true,
     logger: false,
     size: options.size ?? 0,
-    onConnect(_session: SMTPServerSession, callback: (error?: Error | null) => void) {
-      openConnections += 1;
-      mostOpenConnections = Math.max(mostOpenConnections, openConnections);
-      callback();
-    },
     onClose() {
-      openConnections -= 1;
       closedConnections += 1;
     },
     onMailFrom(address: SMTPServerAddress, _session: SMTPServerSession, callback: (error?: Error | null) => void) {
@@ -123,7 +113,6 @@ export async function startSink(options: { port?: number; size?: number } = {}):
     messages,
     mailFroms,
     closedConnections: () => closedConnections,
-    mostOpenConnections: () => mostOpenConnections,
     faults,
     waitFor(count, timeoutMs = 10_000) {
       if (messages.length >= count) return Promise.resolve();
