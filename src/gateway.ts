@@ -1,8 +1,7 @@
-import { hostname as osHostname } from 'node:os';
 import type { Config } from './config/schema.js';
 import type { Logger } from './log.js';
 import { createMailer } from './notify/mailer.js';
-import { NextHopClient } from './relay/forward.js';
+import { nextHopClientFor } from './relay/forward.js';
 import { Screener } from './relay/screener.js';
 import { readTlsFiles, Relay, type RelayEffects } from './relay/server.js';
 import { defaultSpoolDirectory, Spool } from './relay/spool.js';
@@ -48,14 +47,7 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
     await redis.close();
     throw error;
   }
-  const nextHop = new NextHopClient({
-    address: config.relay.nextHop,
-    hostname: config.relay.hostname ?? osHostname(),
-    poolSize: config.relay.nextHopPoolSize,
-    timeoutMs: config.relay.nextHopTimeoutMs,
-    prefixWaitMs: config.relay.screening.timeoutMs,
-    logger,
-  });
+  const nextHop = nextHopClientFor(config, logger);
   try {
     await nextHop.probe();
   } catch (error) {

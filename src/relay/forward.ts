@@ -1,5 +1,7 @@
+import { hostname as osHostname } from 'node:os';
 import { Readable } from 'node:stream';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
+import type { Config } from '../config/schema.js';
 import { SmtpReplyError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { isSpooled, rawLength, rawSlices, SLICE_BYTES, type RawMessage } from '../message/raw.js';
@@ -369,6 +371,22 @@ export class NextHopClient {
     pooled.idleTimer.unref();
     this.idle.push(pooled);
   }
+}
+
+/**
+ * The client for the next hop a policy names: its pool and time limit, and, for a delivery begun
+ * while the message is screened, the screening budget it may wait for its header lines.
+ */
+export function nextHopClientFor(config: Config, logger: Logger): NextHopClient {
+  const { relay } = config;
+  return new NextHopClient({
+    address: relay.nextHop,
+    hostname: relay.hostname ?? osHostname(),
+    poolSize: relay.nextHopPoolSize,
+    timeoutMs: relay.nextHopTimeoutMs,
+    prefixWaitMs: relay.screening.timeoutMs,
+    logger,
+  });
 }
 
 /** Closes a connection mid-transaction: before the final "." that makes the next hop discard it. */

@@ -2,7 +2,7 @@ import { connect, type Socket } from 'node:net';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { Config, ConfigInput } from '../../src/config/schema.js';
 import { silentLogger } from '../../src/log.js';
-import { NextHopClient } from '../../src/relay/forward.js';
+import { nextHopClientFor, type NextHopClient } from '../../src/relay/forward.js';
 import { Screener } from '../../src/relay/screener.js';
 import { Relay, type RelayEffects } from '../../src/relay/server.js';
 import { configWith } from './config.js';
@@ -25,10 +25,10 @@ export async function startRelay(
   const { relay: relayOverrides, ...rest } = overrides;
   const config = configWith({
     ...rest,
-    relay: { listen: '127.0.0.1:0', nextHop, hostname: 'gateway.test', nextHopTimeoutMs: 5_000, ...relayOverrides, screening: { workers: 0, ...relayOverrides?.screening } },
+    relay: { listen: '127.0.0.1:0', nextHop, hostname: 'gateway.test', nextHopTimeoutMs: 5_000, nextHopPoolSize: 4, ...relayOverrides, screening: { workers: 0, ...relayOverrides?.screening } },
   });
   const screener = new Screener(config, silentLogger);
-  const client = new NextHopClient({ address: nextHop, hostname: 'gateway.test', poolSize: relayOverrides?.nextHopPoolSize ?? 4, timeoutMs: config.relay.nextHopTimeoutMs, prefixWaitMs: config.relay.screening.timeoutMs, logger: silentLogger });
+  const client = nextHopClientFor(config, silentLogger);
   const relay = new Relay({ config, logger: silentLogger, screener, nextHop: client, ...(effects ? { effects } : {}) });
   const port = await relay.listen();
   return {
