@@ -10,9 +10,12 @@
  * - Messages per second through the filter on one core, on the parsed business mail, and the time
  *   for one dense 5 KB member→officer enquiry (plain prose with nothing to find).
  *
- * Four settings are measured: the shipped thresholds; "all swearing" (profanity threshold 0.2, so
+ * Five settings are measured: the shipped thresholds; "all swearing" (profanity threshold 0.2, so
  * mild words such as "damn" count); "no undirected" (swearing not aimed at anyone switched off);
- * "discourtesy on" (contempt for work or an idea, off by default, switched on).
+ * "discourtesy on" (contempt for work or an idea, off by default, switched on); "every category"
+ * (all swearing, discourtesy and shouting together: the widest setting short of lowering the
+ * thresholds on abuse itself). For ToxiCR the ranking figures say what any threshold on the score
+ * could reach: the best recall at precision ≥ 80%, and the precision at recall ≥ 60%.
  * None of the business mail is addressed to the council, so by default (`undirectedRecipients:
  * council`) undirected swearing and insults about unidentified people are not reported in it; the
  * "to council" row measures that mail as if it were addressed to an officer (`undirectedRecipients:
@@ -54,6 +57,23 @@ function confusion(flags: readonly boolean[], labels: readonly (0 | 1)[]): Confu
     else if (label === 1) fn += 1;
   });
   return { precision: tp + fp > 0 ? tp / (tp + fp) : Number.NaN, recall: tp + fn > 0 ? tp / (tp + fn) : Number.NaN, flagged: tp + fp };
+}
+
+/** the precision of the highest threshold on the score that reaches recall ≥ `floor` */
+function precisionAtRecall(scores: readonly number[], labels: readonly (0 | 1)[], floor: number): number {
+  const order = scores.map((score, i) => ({ score, label: labels[i] ?? 0 })).sort((a, b) => b.score - a.score);
+  const positives = order.filter((item) => item.label === 1).length;
+  let tp = 0;
+  let fp = 0;
+  for (let i = 0; i < order.length; i += 1) {
+    const item = order[i] as { score: number; label: number };
+    if (item.label === 1) tp += 1;
+    else fp += 1;
+    const next = order[i + 1];
+    if (next && next.score === item.score) continue;
+    if (tp / positives >= floor) return tp / (tp + fp);
+  }
+  return Number.NaN;
 }
 
 /** the highest recall any threshold on the score reaches while precision stays ≥ `floor` */
@@ -104,11 +124,14 @@ function textCorpusReport(name: string, items: readonly LabelledText[], profiles
     process.stdout.write(
       `    filter, ${profile.padEnd(16)} ROC-AUC ${fixed(rocAuc(scores, labels))}  precision ${percent(precision)}  recall ${percent(recall)}  (${flagged} flagged)\n`,
     );
-    if (profile === 'shipped') {
+    if (profile === 'shipped' || profile === 'every category') {
       const best = bestRecallAtPrecision(scores, labels, 0.8);
-      process.stdout.write(`    (ranking only: best recall at precision ≥ 80% is ${percent(best.recall)}, at score ≥ ${fixed(best.threshold)}; not a shipped setting)\n`);
+      process.stdout.write(
+        `    (ranking only: best recall at precision ≥ 80% is ${percent(best.recall)}, at score ≥ ${fixed(best.threshold)}; ` +
+          `precision at recall ≥ 60% is ${percent(precisionAtRecall(scores, labels, 0.6))}; not a shipped setting)\n`,
+      );
     }
-    if (profile === 'shipped' || profile === 'discourtesy on') {
+    if (profile === 'shipped' || profile === 'every category') {
       const byCategory = new Map<Category, { tp: number; fp: number }>();
       results.forEach((result, i) => {
         for (const category of result.flagged) {
@@ -195,11 +218,14 @@ export async function run(): Promise<void> {
   const strictProfanity = withOptions({ categories: { profanity: { threshold: 0.2 } } });
   const noUndirectedSwearing = withOptions({ categories: { profanity: { enabled: false } } });
   const withDiscourtesy = withOptions({ categories: { discourtesy: { enabled: true } } });
+  // the widest a policy file can set the filter without lowering a threshold on abuse itself
+  const everyCategory = withOptions({ categories: { profanity: { threshold: 0.2 }, discourtesy: { enabled: true }, shouting: { enabled: true } } });
   const profiles = [
     ['shipped', shipped],
     ['all swearing', strictProfanity],
     ['no undirected', noUndirectedSwearing],
     ['discourtesy on', withDiscourtesy],
+    ['every category', everyCategory],
   ] as const;
 
   textCorpusReport('OLID test split (tweets)', readOlidTest(), profiles);
@@ -246,6 +272,7 @@ export async function run(): Promise<void> {
     falseAlarmReport(corpus, contextFor(config, directory, { ...noUndirectedSwearing, senders: 'anyone' }), 'no undirected');
     falseAlarmReport(corpus, contextFor(config, directory, { ...shipped, senders: 'anyone', undirectedRecipients: 'anyone' }), 'to council');
     falseAlarmReport(corpus, contextFor(config, directory, { ...withDiscourtesy, senders: 'anyone', undirectedRecipients: 'anyone' }), 'to council + disc.');
+    falseAlarmReport(corpus, contextFor(config, directory, { ...everyCategory, senders: 'anyone', undirectedRecipients: 'anyone' }), 'to council, every');
     alarmed += shippedRun.findings.filter((list) => list.length > 0).length;
     screenedMs += shippedRun.ms;
     screened += corpus.messages.length;
