@@ -59,39 +59,41 @@ function confusion(flags: readonly boolean[], labels: readonly (0 | 1)[]): Confu
   return { precision: tp + fp > 0 ? tp / (tp + fp) : Number.NaN, recall: tp + fn > 0 ? tp / (tp + fn) : Number.NaN, flagged: tp + fp };
 }
 
-/** the precision of the highest threshold on the score that reaches recall ≥ `floor` */
-function precisionAtRecall(scores: readonly number[], labels: readonly (0 | 1)[], floor: number): number {
+interface OperatingPoint {
+  /** flagged: every text scoring at least this */
+  readonly threshold: number;
+  readonly precision: number;
+  readonly recall: number;
+}
+
+/** precision and recall at every threshold on the score, highest threshold first */
+function operatingPoints(scores: readonly number[], labels: readonly (0 | 1)[]): OperatingPoint[] {
   const order = scores.map((score, i) => ({ score, label: labels[i] ?? 0 })).sort((a, b) => b.score - a.score);
   const positives = order.filter((item) => item.label === 1).length;
+  const points: OperatingPoint[] = [];
   let tp = 0;
   let fp = 0;
   for (let i = 0; i < order.length; i += 1) {
     const item = order[i] as { score: number; label: number };
     if (item.label === 1) tp += 1;
     else fp += 1;
-    const next = order[i + 1];
-    if (next && next.score === item.score) continue;
-    if (tp / positives >= floor) return tp / (tp + fp);
+    // texts with equal scores are flagged together
+    if (order[i + 1]?.score === item.score) continue;
+    points.push({ threshold: item.score, precision: tp / (tp + fp), recall: tp / positives });
   }
-  return Number.NaN;
+  return points;
 }
 
 /** the highest recall any threshold on the score reaches while precision stays ≥ `floor` */
-function bestRecallAtPrecision(scores: readonly number[], labels: readonly (0 | 1)[], floor: number): { recall: number; threshold: number } {
-  const order = scores.map((score, i) => ({ score, label: labels[i] ?? 0 })).sort((a, b) => b.score - a.score);
-  const positives = order.filter((item) => item.label === 1).length;
-  let tp = 0;
-  let fp = 0;
+function bestRecallAtPrecision(points: readonly OperatingPoint[], floor: number): { recall: number; threshold: number } {
   let best = { recall: 0, threshold: Number.NaN };
-  for (let i = 0; i < order.length; i += 1) {
-    const item = order[i] as { score: number; label: number };
-    if (item.label === 1) tp += 1;
-    else fp += 1;
-    const next = order[i + 1];
-    if (next && next.score === item.score) continue;
-    if (tp / (tp + fp) >= floor && tp / positives > best.recall) best = { recall: tp / positives, threshold: item.score };
-  }
+  for (const point of points) if (point.precision >= floor && point.recall > best.recall) best = { recall: point.recall, threshold: point.threshold };
   return best;
+}
+
+/** the precision at the highest threshold on the score that reaches recall ≥ `floor` */
+function precisionAtRecall(points: readonly OperatingPoint[], floor: number): number {
+  return points.find((point) => point.recall >= floor)?.precision ?? Number.NaN;
 }
 
 const percent = (value: number, digits = 1): string => (Number.isNaN(value) ? '  n/a' : `${(value * 100).toFixed(digits)}%`);
@@ -125,10 +127,11 @@ function textCorpusReport(name: string, items: readonly LabelledText[], profiles
       `    filter, ${profile.padEnd(16)} ROC-AUC ${fixed(rocAuc(scores, labels))}  precision ${percent(precision)}  recall ${percent(recall)}  (${flagged} flagged)\n`,
     );
     if (profile === 'shipped' || profile === 'every category') {
-      const best = bestRecallAtPrecision(scores, labels, 0.8);
+      const points = operatingPoints(scores, labels);
+      const best = bestRecallAtPrecision(points, 0.8);
       process.stdout.write(
         `    (ranking only: best recall at precision ≥ 80% is ${percent(best.recall)}, at score ≥ ${fixed(best.threshold)}; ` +
-          `precision at recall ≥ 60% is ${percent(precisionAtRecall(scores, labels, 0.6))}; not a shipped setting)\n`,
+          `precision at recall ≥ 60% is ${percent(precisionAtRecall(points, 0.6))}; not a shipped setting)\n`,
       );
     }
     if (profile === 'shipped' || profile === 'every category') {
