@@ -316,11 +316,11 @@ export async function run(): Promise<void> {
       }
       for (const [name, target] of targets) {
         const measured = rounds.get(target) ?? [];
-        const addedP99 = median(measured.map((x) => x.addedP99));
+        const [p50, p99, addedP50, addedP99] = (['p50', 'p99', 'addedP50', 'addedP99'] as const).map((key) => median(measured.map((x) => x[key]))) as [number, number, number, number];
         if (target === gateway) judge(`added p99 at 100 msg/s, ${label}`, `${fmt(addedP99, 2)} ms`, `<= ${maxAddedP99Ms} ms`, addedP99 <= maxAddedP99Ms);
         console.log(
-          `${label.padEnd(8)} ${name.padEnd(20)} ${fmt(median(measured.map((x) => x.p50)), 2).padStart(8)} ${fmt(median(measured.map((x) => x.p99)), 2).padStart(8)}` +
-            `   ${target === sink ? '        -' : fmt(median(measured.map((x) => x.addedP50)), 2).padStart(9)}   ${target === sink ? '        -' : fmt(addedP99, 2).padStart(9)}` +
+          `${label.padEnd(8)} ${name.padEnd(20)} ${fmt(p50, 2).padStart(8)} ${fmt(p99, 2).padStart(8)}` +
+            `   ${target === sink ? '        -' : fmt(addedP50, 2).padStart(9)}   ${target === sink ? '        -' : fmt(addedP99, 2).padStart(9)}` +
             (target === gateway ? `   (rounds: ${measured.map((x) => fmt(x.addedP99, 2)).join(', ')})` : ''),
         );
       }
