@@ -309,12 +309,12 @@ export async function run(): Promise<void> {
     console.log('size     path                   p50 ms   p99 ms   added p50   added p99');
     for (const { size, label, maxAddedP99Ms } of cases) {
       const message = makeMessage(size);
+      const measure = async (target: Started): Promise<number[]> => {
+        await steadyRate(target.port, 100, STEADY_WARM_SECONDS, message);
+        return steadyRate(target.port, 100, STEADY_SECONDS, message);
+      };
       const rounds = new Map<Started, Array<{ p50: number; p99: number; addedP50: number; addedP99: number }>>(targets.map(([, target]) => [target, []]));
       for (let round = 0; round < STEADY_ROUNDS; round += 1) {
-        const measure = async (target: Started): Promise<number[]> => {
-          await steadyRate(target.port, 100, STEADY_WARM_SECONDS, message);
-          return steadyRate(target.port, 100, STEADY_SECONDS, message);
-        };
         const direct = await measure(sink);
         for (const [, target] of targets) {
           const through = target === sink ? direct : await measure(target);
