@@ -1,5 +1,5 @@
 import type { Filter } from '../src/finding.js';
-import { abusiveLanguageFilter } from './abusive-language.js';
+import { abusiveLanguageFilter } from './abusive-language/index.js';
 import { blindCopy } from './blind-copy.js';
 import { obligation } from './obligation.js';
 import { preElection } from './pre-election.js';

@@ -1,6 +1,6 @@
 /**
  * `npm run train:abusive`: trains the abusive-language model shipped in
- * filters/models/abusive-language.v1.json.
+ * filters/abusive-language/model.json.
  *
  * Data (read in place from ../shared/data, never copied): OLID v1.0 training split (CC BY 4.0)
  * and Davidson et al. hate/offensive tweets (MIT), plus this project's fixtures in
@@ -29,9 +29,9 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { featureOccurrences, MODEL_FORMAT, modelPath, sigmoid, type ModelFile, type ModelSource } from '../filters/lib/abuse-model.js';
-import { decodeVocabulary } from '../filters/lib/abuse-lexicon.js';
-import { tokenize } from '../filters/lib/abuse-text.js';
+import { featureOccurrences, MODEL_FORMAT, modelPath, sigmoid, type ModelFile, type ModelSource } from '../filters/abusive-language/model.js';
+import { decodeVocabulary } from '../filters/abusive-language/lexicon.js';
+import { tokenize } from '../filters/abusive-language/text.js';
 import { parse as parseYaml } from 'yaml';
 import { configSchema } from '../src/config/schema.js';
 import { Directory } from '../src/directory.js';

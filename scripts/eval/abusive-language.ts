@@ -25,11 +25,11 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { abusiveLanguageFilter, abusiveLanguageOptions, scoreText, type AbusiveLanguageOptions } from '../../filters/abusive-language.js';
-import { CATEGORY_INFO, type Category } from '../../filters/lib/abuse-categories.js';
-import { shippedModel } from '../../filters/lib/abuse-model.js';
-import { decodeVocabulary } from '../../filters/lib/abuse-lexicon.js';
-import { tokenize } from '../../filters/lib/abuse-text.js';
+import { abusiveLanguageFilter, abusiveLanguageOptions, scoreText, type AbusiveLanguageOptions } from '../../filters/abusive-language/index.js';
+import { CATEGORY_INFO, type Category } from '../../filters/abusive-language/categories.js';
+import { shippedModel } from '../../filters/abusive-language/model.js';
+import { decodeVocabulary } from '../../filters/abusive-language/lexicon.js';
+import { tokenize } from '../../filters/abusive-language/text.js';
 import { defaultConfigPath, loadConfig } from '../../src/config/load.js';
 import { filterSettingsSchema, type Config } from '../../src/config/schema.js';
 import { Directory } from '../../src/directory.js';

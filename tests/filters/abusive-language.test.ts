@@ -1,13 +1,13 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { abusiveLanguageFilter, scoreText } from '../../filters/abusive-language.js';
-import { CATEGORIES, CATEGORY_INFO } from '../../filters/lib/abuse-categories.js';
-import { markTokens, namesOf } from '../../filters/lib/abuse-context.js';
-import { analyseSentence, type DetectorSettings } from '../../filters/lib/abuse-detector.js';
-import { decodeVocabulary, FALSE_FRIEND_WORDS } from '../../filters/lib/abuse-lexicon.js';
-import { featureOccurrences, modelFromFile, modelPath, sigmoid, type AbuseModel, type ModelFile } from '../../filters/lib/abuse-model.js';
-import { sentencesOf, tokenize } from '../../filters/lib/abuse-text.js';
+import { abusiveLanguageFilter, scoreText } from '../../filters/abusive-language/index.js';
+import { CATEGORIES, CATEGORY_INFO } from '../../filters/abusive-language/categories.js';
+import { markTokens, namesOf } from '../../filters/abusive-language/context.js';
+import { analyseSentence, type DetectorSettings } from '../../filters/abusive-language/detector.js';
+import { decodeVocabulary, FALSE_FRIEND_WORDS } from '../../filters/abusive-language/lexicon.js';
+import { featureOccurrences, modelFromFile, modelPath, sigmoid, type AbuseModel, type ModelFile } from '../../filters/abusive-language/model.js';
+import { sentencesOf, tokenize } from '../../filters/abusive-language/text.js';
 import { filters } from '../../filters/index.js';
 import { validateConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
@@ -625,8 +625,8 @@ describe('abusive-language filter contract', () => {
     expect(abusiveLanguageFilter.rules.map((rule) => rule.code)).toEqual(expect.arrayContaining(Object.keys(PROTOCOL_REF)));
   });
 
-  it('ships its model in filters/models', () => {
-    expect(modelPath().endsWith(join('filters', 'models', 'abusive-language.v1.json'))).toBe(true);
+  it('ships its model beside the filter', () => {
+    expect(modelPath().endsWith(join('filters', 'abusive-language', 'model.json'))).toBe(true);
   });
 });
 

@@ -10,8 +10,8 @@ import {
   SITUATION_NOUNS,
   THIRD_PERSON,
   THIRD_PERSON_PLURAL,
-} from './abuse-lexicon.js';
-import type { Token } from './abuse-text.js';
+} from './lexicon.js';
+import type { Token } from './text.js';
 
 /**
  * Who and what a sentence is about, and whether a remark in it is the writer's own: the analysis

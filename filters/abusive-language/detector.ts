@@ -1,5 +1,5 @@
 import type { Severity } from '../../src/finding.js';
-import { CATEGORY_INFO, type Category } from './abuse-categories.js';
+import { CATEGORY_INFO, type Category } from './categories.js';
 import {
   insultTarget,
   INTENSIFIERS,
@@ -17,7 +17,7 @@ import {
   type Mark,
   type PersonNames,
   type Target,
-} from './abuse-context.js';
+} from './context.js';
 import {
   AMBIGUOUS_SLURS,
   COMPLAINING_VERB_FOLLOWERS,
@@ -52,10 +52,10 @@ import {
   THIRD_PERSON_POSSESSIVES,
   VERB_SUBJECTS,
   type PhraseEntry,
-} from './abuse-lexicon.js';
-import type { AbuseModel } from './abuse-model.js';
-import { PatternSet, type ClassName } from './abuse-patterns.js';
-import { sentencesOf, tokenize, type Token } from './abuse-text.js';
+} from './lexicon.js';
+import type { AbuseModel } from './model.js';
+import { PatternSet, type ClassName } from './patterns.js';
+import { sentencesOf, tokenize, type Token } from './text.js';
 
 /**
  * Sentence by sentence: what the lexicons and phrase patterns find, who it is aimed at, whether

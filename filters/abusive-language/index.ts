@@ -1,14 +1,14 @@
 import { z } from 'zod';
-import { FILTER_ACTIONS } from '../src/config/schema.js';
-import type { Directory } from '../src/directory.js';
-import type { Evidence, EvidenceLocation, Filter, FilterContext, Finding, Severity } from '../src/finding.js';
-import type { Party, ScreenedMessage } from '../src/message/model.js';
-import { CATEGORIES, CATEGORY_INFO, type Category } from './lib/abuse-categories.js';
-import { namesOf, type PersonNames, type Target } from './lib/abuse-context.js';
-import { analyseText, textScore, type Cue, type DetectorSettings, type SentenceAnalysis } from './lib/abuse-detector.js';
-import { decodeVocabulary } from './lib/abuse-lexicon.js';
-import { shippedModel, type AbuseModel } from './lib/abuse-model.js';
-import { tokenize } from './lib/abuse-text.js';
+import { FILTER_ACTIONS } from '../../src/config/schema.js';
+import type { Directory } from '../../src/directory.js';
+import type { Evidence, EvidenceLocation, Filter, FilterContext, Finding, Severity } from '../../src/finding.js';
+import type { Party, ScreenedMessage } from '../../src/message/model.js';
+import { CATEGORIES, CATEGORY_INFO, type Category } from './categories.js';
+import { namesOf, type PersonNames, type Target } from './context.js';
+import { analyseText, textScore, type Cue, type DetectorSettings, type SentenceAnalysis } from './detector.js';
+import { decodeVocabulary } from './lexicon.js';
+import { shippedModel, type AbuseModel } from './model.js';
+import { tokenize } from './text.js';
 
 /**
  * Abusive language between members and officers (protocol paras 3.8, 21.9.3, 10.2.1): threats,
@@ -19,7 +19,7 @@ import { tokenize } from './lib/abuse-text.js';
  * Reads the sender's new text (not quoted replies or signatures) and the subject of a new
  * thread, sentence by sentence. Lexicons and phrase patterns find candidates; the context analysis
  * decides who a remark is aimed at and whether the writer negates, quotes or reports it; a trained
- * model (filters/models/) adjusts each score and can raise a personal attack on its own when very
+ * model (filters/abusive-language/model.json) adjusts each score and can raise a personal attack on its own when very
  * sure. One finding per category, with every sentence that counted as evidence.
  */
 

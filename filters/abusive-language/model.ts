@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FALSE_FRIEND_WORDS, INSULT_ADJECTIVES, INSULT_NOUNS, INSULT_QUALITIES, PROFANITY, SLURS } from './abuse-lexicon.js';
-import type { Token } from './abuse-text.js';
+import { FALSE_FRIEND_WORDS, INSULT_ADJECTIVES, INSULT_NOUNS, INSULT_QUALITIES, PROFANITY, SLURS } from './lexicon.js';
+import type { Token } from './text.js';
 import { errorMessage } from '../../src/errors.js';
 
 /**
@@ -19,7 +19,7 @@ import { errorMessage } from '../../src/errors.js';
  */
 
 export const MODEL_FORMAT = 'abusive-language-logistic/2';
-export const MODEL_FILE = 'abusive-language.v1.json';
+export const MODEL_FILE = 'model.json';
 
 export interface ModelSource {
   readonly name: string;
@@ -308,10 +308,10 @@ export function modelFromFile(file: ModelFile): AbuseModel {
   };
 }
 
-/** filters/models/, from source (filters/lib) or from the build (dist/filters/lib) */
+/** filters/abusive-language/model.json, from source or from the build (dist/filters/abusive-language) */
 export function modelPath(): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  const candidates = [join(here, '..', 'models', MODEL_FILE), join(here, '..', '..', '..', 'filters', 'models', MODEL_FILE)];
+  const candidates = [join(here, MODEL_FILE), join(here, '..', '..', '..', 'filters', 'abusive-language', MODEL_FILE)];
   return candidates.find((candidate) => existsSync(candidate)) ?? (candidates[0] as string);
 }
 

@@ -1,5 +1,5 @@
-import type { Category } from './abuse-categories.js';
-import type { DecodeVocabulary } from './abuse-text.js';
+import type { Category } from './categories.js';
+import type { DecodeVocabulary } from './text.js';
 
 /**
  * Word lists and phrase patterns for the abusive-language filter, written for the register of

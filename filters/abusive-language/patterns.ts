@@ -1,4 +1,4 @@
-import type { Token } from './abuse-text.js';
+import type { Token } from './text.js';
 
 /**
  * A small phrase-pattern language over tokens, so phrases are written once in readable form and
