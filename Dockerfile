@@ -15,7 +15,7 @@ COPY --from=build /app/dist dist
 COPY package.json ./
 COPY bin bin
 COPY policies policies
-COPY filters/abusive-language/model.json filters/abusive-language/model.json
+COPY filters/abusive-language/model.json filters/abusive-language/word-vectors.json filters/abusive-language/
 USER node
 EXPOSE 10025 8025
 # a small young generation keeps a long-running relay near its idle size (README, Sizing)

@@ -12,6 +12,8 @@ export const CATEGORIES = [
   'personal-attack',
   'discriminatory',
   'sexual-harassment',
+  'harassment',
+  'ridicule',
   'profanity-at-person',
   'profanity',
   'demeaning-address',
@@ -26,8 +28,10 @@ export type Category = (typeof CATEGORIES)[number];
 export interface CategoryInfo {
   /** the finding's `rule` */
   readonly rule: string;
-  /** what the category is, for explanations and the README */
+  /** what the category is, for the README and the policy documentation */
   readonly description: string;
+  /** what was seen, for a finding's explanation: "a threat to someone's job" */
+  readonly behaviour: string;
   readonly severity: Severity;
   readonly protocolRef: string;
   /** findings scoring below this are not reported */
@@ -39,6 +43,7 @@ export interface CategoryInfo {
 export const CATEGORY_INFO: Readonly<Record<Category, CategoryInfo>> = {
   threat: {
     rule: 'THREAT',
+    behaviour: 'a threat or intimidation',
     description: 'a threat or intimidation: harm, "you\'ll regret this", "I know where you live"',
     severity: 'high',
     protocolRef: '3.8',
@@ -47,6 +52,7 @@ export const CATEGORY_INFO: Readonly<Record<Category, CategoryInfo>> = {
   },
   'employment-threat': {
     rule: 'EMPLOYMENT_THREAT',
+    behaviour: "a threat to someone's job or career",
     description: 'a threat to someone\'s job or career: "I\'ll have your job", "you won\'t be here long"',
     severity: 'high',
     protocolRef: '3.8',
@@ -55,6 +61,7 @@ export const CATEGORY_INFO: Readonly<Record<Category, CategoryInfo>> = {
   },
   'personal-attack': {
     rule: 'PERSONAL_ATTACK',
+    behaviour: 'a personal attack',
     description: 'an insult or disparaging personal remark aimed at a person: "incompetent", "useless", "idiot"',
     severity: 'high',
     protocolRef: '21.9.3',
@@ -63,6 +70,7 @@ export const CATEGORY_INFO: Readonly<Record<Category, CategoryInfo>> = {
   },
   discriminatory: {
     rule: 'DISCRIMINATORY',
+    behaviour: 'a discriminatory remark',
     description: 'a slur, or a remark or stereotype about a protected characteristic (Equality Act 2010)',
     severity: 'high',
     protocolRef: '3.8',
@@ -71,14 +79,34 @@ export const CATEGORY_INFO: Readonly<Record<Category, CategoryInfo>> = {
   },
   'sexual-harassment': {
     rule: 'SEXUAL_HARASSMENT',
+    behaviour: 'sexual harassment',
     description: 'comments on appearance or body, propositions, questions about sex life or orientation',
     severity: 'high',
     protocolRef: '3.8',
     threshold: 0.5,
     enabledByDefault: true,
   },
+  harassment: {
+    rule: 'HARASSMENT',
+    description: 'unwanted contact that intrudes: at home, at night, on leave or off sick, after being asked to stop; watching someone or digging into their private life',
+    behaviour: 'harassment',
+    severity: 'high',
+    protocolRef: '21.9.3',
+    threshold: 0.5,
+    enabledByDefault: true,
+  },
+  ridicule: {
+    rule: 'RIDICULE',
+    description: 'ridicule and humiliation: inviting others to laugh at someone, comparing their work to a child\'s, sarcasm about their competence, suggesting they need their hand held',
+    behaviour: 'ridicule or humiliation',
+    severity: 'medium',
+    protocolRef: '21.9.3',
+    threshold: 0.5,
+    enabledByDefault: true,
+  },
   'profanity-at-person': {
     rule: 'PROFANITY_AT_PERSON',
+    behaviour: 'swearing at a person',
     description: 'swearing aimed at a person: "f*** off", "you b*****d"',
     severity: 'high',
     protocolRef: '10.2.1',
@@ -87,6 +115,7 @@ export const CATEGORY_INFO: Readonly<Record<Category, CategoryInfo>> = {
   },
   profanity: {
     rule: 'PROFANITY',
+    behaviour: 'swearing',
     description: 'swearing not aimed at anyone; strong words score above the default threshold, mild ones ("damn", "bloody") below it',
     severity: 'medium',
     protocolRef: '10.2.1',
@@ -95,6 +124,7 @@ export const CATEGORY_INFO: Readonly<Record<Category, CategoryInfo>> = {
   },
   'demeaning-address': {
     rule: 'DEMEANING_ADDRESS',
+    behaviour: 'a demeaning form of address',
     description: 'a demeaning form of address: "love", "sweetheart", "young lady", "calm down dear"',
     severity: 'medium',
     protocolRef: '3.8',
@@ -103,6 +133,7 @@ export const CATEGORY_INFO: Readonly<Record<Category, CategoryInfo>> = {
   },
   'public-undermining': {
     rule: 'PUBLIC_UNDERMINING',
+    behaviour: 'public undermining',
     description: 'criticising a named officer or member before all members or the press, or threatening to',
     severity: 'high',
     protocolRef: '21.9.3',
@@ -111,6 +142,7 @@ export const CATEGORY_INFO: Readonly<Record<Category, CategoryInfo>> = {
   },
   'impartiality-pressure': {
     rule: 'IMPARTIALITY_PRESSURE',
+    behaviour: 'pressure to change professional advice',
     description: 'pressing an officer to change professional advice: "change your recommendation"',
     severity: 'high',
     protocolRef: '21.9.3',
@@ -119,6 +151,7 @@ export const CATEGORY_INFO: Readonly<Record<Category, CategoryInfo>> = {
   },
   discourtesy: {
     rule: 'DISCOURTESY',
+    behaviour: 'a contemptuous remark',
     description: 'contempt for someone\'s work, an idea or a situation: "this is stupid", "what a ridiculous decision", "utter nonsense"',
     severity: 'low',
     protocolRef: '21.9.1',
@@ -127,6 +160,7 @@ export const CATEGORY_INFO: Readonly<Record<Category, CategoryInfo>> = {
   },
   shouting: {
     rule: 'SHOUTING',
+    behaviour: 'shouting',
     description: 'shouting at the reader: a sentence in capitals, or "!!!", addressed to them',
     severity: 'low',
     protocolRef: '3.8',

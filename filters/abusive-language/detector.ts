@@ -55,6 +55,7 @@ import {
 } from './lexicon.js';
 import type { AbuseModel } from './model.js';
 import { PatternSet, type ClassName } from './patterns.js';
+import { structureFeatures } from './structure.js';
 import { sentencesOf, tokenize, type Token } from './text.js';
 
 /**
@@ -66,29 +67,21 @@ import { sentencesOf, tokenize, type Token } from './text.js';
 export interface DetectorSettings {
   readonly names: PersonNames;
   readonly model: AbuseModel;
-  /**
-   * a sentence aimed at a person that the model alone rates at least this offensive is a personal
-   * attack even without a lexicon word; above 1 turns this off
-   */
-  readonly modelOnlyThreshold: number;
-  /**
-   * rate every sentence with the model, for ranking texts; otherwise only sentences where the
-   * rating can change a finding (those with cues or about a person) are rated
-   */
-  readonly rateEverySentence?: boolean;
 }
 
 /** Something in a sentence that counts towards a category. */
 export interface Cue {
   readonly category: Category;
-  /** confidence 0..1 after target and model */
+  /** the rule's confidence 0..1, after its target */
   readonly score: number;
   readonly severity: Severity;
   /** a short description: "threat to job", "insult", "slur" */
   readonly label: string;
-  /** the words that triggered it, as written */
+  /** the words that triggered it, as written; empty when the model read the whole sentence */
   readonly matched: string;
   readonly target: Target;
+  /** the trained model's reading of the sentence, not a rule's */
+  readonly byModel?: boolean;
 }
 
 export type SuppressionReason = 'negated' | 'quoted' | 'reported' | 'about the writer' | 'about a situation' | 'not aimed at a person';
@@ -104,20 +97,19 @@ export interface SentenceAnalysis {
   /** offsets into the analysed text */
   readonly start: number;
   readonly end: number;
-  /** the trained model's probability that the sentence is offensive, when it was needed */
-  readonly probability?: number;
+  /** the trained model's probability that the sentence is abusive; 0.5 is the operating point */
+  readonly probability: number;
+  /** what kinds of abuse the model reads in the sentence, most likely first (computed on first call) */
+  readonly categories: () => ReadonlyArray<readonly [Category, number]>;
   readonly cues: readonly Cue[];
   readonly suppressed: readonly SuppressedCue[];
   /** criticism of a person, which undermines when the audience is public */
   readonly criticism?: Cue;
   /** the sentence mentions a person other than the writer */
   readonly aboutPerson: boolean;
+  /** the sentence speaks to or of someone, or a rule found something in it: the model may judge it */
+  readonly aimed: boolean;
 }
-
-/** how far the model can move a lexicon cue's score, either way */
-const MODEL_INFLUENCE = 0.3;
-/** a sentence's score when nothing in it is a cue: the model's view, kept below any threshold */
-const MODEL_ONLY_CEILING = 0.45;
 
 const PATTERNS = new PatternSet<PhraseEntry>(PHRASES.flatMap((entry) => entry.patterns.map((pattern) => ({ pattern, entry }))));
 
@@ -181,33 +173,101 @@ function profanityStrength(word: string): number | undefined {
   return profanePrefixStrength(word);
 }
 
-export function analyseText(text: string, settings: DetectorSettings): SentenceAnalysis[] {
-  return sentencesOf(text).map((sentence) => analyseSentence(text.slice(sentence.start, sentence.end), sentence.start, settings));
+/**
+ * Every sentence of the text, and, when the model reads them, every two adjacent sentences as one
+ * (a threat or a pressure is often made in two: "I sit on the appointments panel. Think carefully
+ * about your recommendation."). A pair carries no rule cues of its own: its sentences report those.
+ */
+export function analyseText(text: string, settings: DetectorSettings): { sentences: SentenceAnalysis[]; pairs: SentenceAnalysis[] } {
+  const readings = sentencesOf(text).map((sentence) => ({ start: sentence.start, end: sentence.end, reading: readSentence(text.slice(sentence.start, sentence.end), settings.names) }));
+  const sentences = readings.map(({ start, end, reading }) => rated(start, end, reading, settings));
+  const pairs: SentenceAnalysis[] = [];
+  if (settings.model.readsPairs) {
+    for (let i = 0; i + 1 < readings.length; i += 1) {
+      const first = readings[i] as (typeof readings)[number];
+      const second = readings[i + 1] as (typeof readings)[number];
+      pairs.push(rated(first.start, second.end, pairReading(first.reading, second.reading), settings));
+    }
+  }
+  return { sentences, pairs };
 }
 
 export function analyseSentence(text: string, offset: number, settings: DetectorSettings): SentenceAnalysis {
+  return rated(offset, offset + text.length, readSentence(text, settings.names), settings);
+}
+
+function rated(start: number, end: number, reading: SentenceReading, settings: DetectorSettings): SentenceAnalysis {
+  let categories: ReadonlyArray<readonly [Category, number]> | undefined;
+  const analysis: Mutable<SentenceAnalysis> = {
+    start,
+    end,
+    probability: settings.model.probability(reading.tokens, reading.structure),
+    categories: () => (categories ??= settings.model.categories(reading.tokens, reading.structure)),
+    cues: reading.cues,
+    suppressed: reading.suppressed,
+    aboutPerson: reading.aboutPerson,
+    aimed: reading.aimed,
+  };
+  if (reading.criticism) analysis.criticism = reading.criticism;
+  return analysis;
+}
+
+/** between the sentences of a pair, so that no word bigram crosses from one to the other */
+const SENTENCE_BREAK: Token = { start: 0, end: 0, plain: '.', word: '.', kind: 'punct', capitalised: false, upper: false, obfuscated: false };
+
+/** Two adjacent sentences read as one: their tokens in turn, their structure together, marked as a pair; no cues. */
+export function pairReading(first: SentenceReading, second: SentenceReading): SentenceReading {
+  return {
+    tokens: [...first.tokens, SENTENCE_BREAK, ...second.tokens],
+    structure: [...new Set([...first.structure, ...second.structure, 's:pair'])],
+    cues: NO_CUES,
+    suppressed: NO_SUPPRESSED,
+    aboutPerson: first.aboutPerson || second.aboutPerson,
+    aimed: first.aimed || second.aimed,
+  };
+}
+
+/** What the rules find in a sentence, before the model: its tokens, cues and structure features. */
+export interface SentenceReading {
+  readonly tokens: readonly Token[];
+  readonly structure: readonly string[];
+  readonly cues: readonly Cue[];
+  readonly suppressed: readonly SuppressedCue[];
+  readonly aboutPerson: boolean;
+  /** the sentence can be abuse at all: it speaks to or of someone (a person, people, a group), or a rule found something in it */
+  readonly aimed: boolean;
+  readonly criticism?: Cue | undefined;
+}
+
+/** fewer words than this are a fragment (a heading, a path, a sign-off), which the model alone does not judge */
+const MIN_AIMED_WORDS = 5;
+
+/** whether a sentence speaks to or of someone, or a rule found something in it, and is more than a fragment */
+function isAimed(tokens: readonly Token[], marks: readonly (Mark | undefined)[], structure: readonly string[], ruled: boolean): boolean {
+  let words = 0;
+  for (const token of tokens) if (token.kind === 'word') words += 1;
+  if (words < MIN_AIMED_WORDS) return false;
+  return ruled || mentionsPerson(marks) || marks.includes('plural') || structure.includes('s:group');
+}
+
+/** Reads a sentence as the model sees it; training reads every sentence through here too. */
+export function readSentence(text: string, names: PersonNames): SentenceReading {
   const tokens = tokenize(text, decodeVocabulary());
-  const marks = markTokens(tokens, settings.names);
+  const marks = markTokens(tokens, names);
   const aboutPerson = mentionsPerson(marks);
   // most sentences of ordinary mail: no word any rule acts on, no pattern can open, and no one
-  // a class-opened pattern, shouting or the model-only rule could be aimed at
+  // a class-opened pattern or shouting could be aimed at; the model still rates them
   let triggered = false;
   for (const token of tokens) if (token.kind === 'word' && isTrigger(token.word)) triggered = true;
   const possiblePatterns = PATTERNS.possible(tokens);
   if (!aboutPerson && !triggered && possiblePatterns.size === 0) {
-    // built by assignment, not spreads: this runs for almost every sentence of every message
-    const quiet: Mutable<SentenceAnalysis> = { start: offset, end: offset + text.length, cues: [], suppressed: [], aboutPerson };
-    if (settings.rateEverySentence) quiet.probability = settings.model.probability(tokens);
-    return quiet;
+    const structure = structureFeatures(tokens, marks, NO_RANGES, NO_CUES, NO_SUPPRESSED, undefined);
+    return { tokens, structure, cues: NO_CUES, suppressed: NO_SUPPRESSED, aboutPerson, aimed: isAimed(tokens, marks, structure, false) };
   }
   const quotes = quotedRanges(text);
-  let rated: number | undefined;
-  // the model costs more than everything else here together, so it runs only when it matters
-  const rate = (): number => (rated ??= settings.model.probability(tokens));
   const cues: Cue[] = [];
   const suppressed: SuppressedCue[] = [];
   const matchedText = (from: number, to: number): string => text.slice((tokens[from] as Token).start, (tokens[to - 1] as Token).end);
-  const adjust = (weight: number): number => clamp(weight + MODEL_INFLUENCE * (rate() - 0.5));
 
   /** the reasons a cue spanning tokens [from, to) is not the writer's own remark, if any */
   const contextReason = (from: number, negatable: boolean): SuppressionReason | undefined => {
@@ -224,9 +284,7 @@ export function analyseSentence(text: string, offset: number, settings: Detector
       return;
     }
     const info = CATEGORY_INFO[category];
-    // swearing is swearing whatever the model thinks; shouting is typography; contempt is in the word chosen
-    const score = category === 'profanity' || category === 'shouting' || category === 'discourtesy' ? clamp(weight) : adjust(weight);
-    cues.push({ category, score, severity: severity ?? (weight < 0.6 ? milder(info.severity) : info.severity), label, matched, target });
+    cues.push({ category, score: clamp(weight), severity: severity ?? (weight < 0.6 ? milder(info.severity) : info.severity), label, matched, target });
   };
   const setAside = (category: Category, from: number, to: number, reason: SuppressionReason): void => {
     suppressed.push({ category, matched: matchedText(from, to), reason });
@@ -315,61 +373,18 @@ export function analyseSentence(text: string, offset: number, settings: Detector
   const shouting = shoutingWeight(tokens, marks);
   if (shouting > 0) add('shouting', shouting, 'shouting', 0, tokens.length, 'you', false);
 
-  // the model sees the same words the context analysis set aside, so it may not overrule it
-  const setAsideHere = suppressed.some((item) => item.category === 'personal-attack' || item.category === 'profanity-at-person');
-  // a sentence the lexicons already report as aimed at someone needs no second opinion
-  const alreadyAimed = cues.some((cue) => cue.category !== 'profanity' && cue.category !== 'shouting');
-  const probability = aboutPerson || cues.length > 0 || settings.rateEverySentence ? rate() : undefined;
-  if (probability !== undefined && probability >= settings.modelOnlyThreshold && aboutPerson && !setAsideHere && !alreadyAimed && offensiveBeyondLexicon(tokens, settings)) {
-    const first = marks.findIndex((mark) => mark === 'you' || mark === 'third' || mark === 'name' || mark === 'person');
-    const lastWord = tokens.reduce((last, token, index) => (token.kind === 'punct' ? last : index), 0);
-    // without a cue to anchor it, any negation, quotation or report in the sentence is reason to hold back
-    const negated = tokens.some((token, index) => NEGATORS.has(token.word) && !NEGATOR_EXCEPTIONS.has(`${token.word} ${tokens[index + 1]?.word ?? ''}`));
-    const reason = quotes.length > 0 ? 'quoted' : isReported(tokens, marks, lastWord + 1) ? 'reported' : negated ? 'negated' : undefined;
-    if (reason) suppressed.push({ category: 'personal-attack', matched: text, reason });
-    else cues.push({ category: 'personal-attack', score: clamp(probability), severity: 'medium', label: 'offensive remark (trained model)', matched: text, target: targetOfMark(marks[first]) });
-  }
-
   // swearing aimed at someone already says everything undirected swearing would
   const finalCues = cues.some((cue) => cue.category === 'profanity-at-person') ? cues.filter((cue) => cue.category !== 'profanity') : cues;
-  const criticism = criticismOf(tokens, marks, finalCues, quotes, rate, text);
-  const analysis: Mutable<SentenceAnalysis> = { start: offset, end: offset + text.length, cues: finalCues, suppressed, aboutPerson };
-  if (rated !== undefined) analysis.probability = rated;
-  if (criticism) analysis.criticism = criticism;
-  return analysis;
+  const criticism = criticismOf(tokens, marks, finalCues, quotes, text);
+  const structure = structureFeatures(tokens, marks, quotes, finalCues, suppressed, criticism);
+  return { tokens, structure, cues: finalCues, suppressed, aboutPerson, aimed: isAimed(tokens, marks, structure, finalCues.length > 0 || suppressed.length > 0), criticism };
 }
+
+const NO_RANGES: ReadonlyArray<readonly [number, number]> = [];
+const NO_CUES: readonly Cue[] = [];
+const NO_SUPPRESSED: readonly SuppressedCue[] = [];
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-
-/**
- * Whether the model still rates the sentence offensive enough without the words the lexicons have
- * already judged: swearing is reported as swearing, aimed or not, and an insult word the rules found
- * to be a name, a title or a compound ("Dick Whittington", "idiot proof") is not one. The model alone
- * may call a sentence a personal attack only for what else it says ("WTF do my shitty maths skills
- * have to do with it?" is not one).
- */
-function offensiveBeyondLexicon(tokens: readonly Token[], settings: DetectorSettings): boolean {
-  const clean = tokens.filter((token) => token.kind !== 'word' || !(profanityStrength(token.word) !== undefined || isInsultWord(token.word) || INSULT_QUALITIES.has(token.word) || SLURS.has(token.word)));
-  return clean.length === tokens.length || settings.model.probability(clean) >= settings.modelOnlyThreshold;
-}
-
-/**
- * One number for a whole text, for ranking texts against each other (ROC-AUC): the best cue that
- * reaches its threshold; otherwise, kept below every threshold, the model's view of the text (the
- * mean of its probability for the whole text and for its most offensive sentence). Cues below their
- * thresholds do not count: the model has seen the same words, and on held-out OLID tweets ranking
- * by them as well did worse.
- */
-export function textScore(analyses: readonly SentenceAnalysis[], wholeProbability: number, threshold: (category: Category) => number): number {
-  let reported = 0;
-  let sentenceProbability = 0;
-  for (const analysis of analyses) {
-    sentenceProbability = Math.max(sentenceProbability, analysis.probability ?? 0);
-    for (const cue of analysis.cues) if (cue.score >= threshold(cue.category)) reported = Math.max(reported, cue.score);
-  }
-  if (reported > 0) return reported;
-  return (MODEL_ONLY_CEILING * (wholeProbability + sentenceProbability)) / 2;
-}
 
 /** Whether an insult word is used as one here: not "idiot proof", "ignorant of", "Dick Smith", "jeff crook". */
 function isInsultUse(tokens: readonly Token[], index: number, nameLike: boolean): boolean {
@@ -463,10 +478,11 @@ function isUndirectedSwearing(tokens: readonly Token[], index: number): boolean 
   return SWEAR_MASS_NOUNS.has(word) && previous?.kind === 'word' && THIRD_PERSON_POSSESSIVES.has(previous.word);
 }
 
-/** "WTF::String", "platform/wtf/", "Ctrl+Shit+C": a word inside code, a path or a key combination */
+/** "WTF::String", "platform/wtf/", "Ctrl+Shit+C", "ffs()": a word inside code, a path, a key combination or a function call */
 function isCodeLike(text: string, token: Token): boolean {
   const before = text[token.start - 1];
   const after = text[token.end];
+  if (after === '(' && token.plain === text.slice(token.start, token.end).toLowerCase()) return true;
   return (before !== undefined && CODE_NEIGHBOURS.has(before)) || (after !== undefined && CODE_NEIGHBOURS.has(after) && !(after === ':' && text[token.end + 1] !== ':'));
 }
 const CODE_NEIGHBOURS: ReadonlySet<string> = new Set(['/', '\\', ':', '<', '>', '=', '`', '+', '{', '_', '|', '~']);
@@ -603,7 +619,6 @@ function criticismOf(
   marks: readonly (Mark | undefined)[],
   cues: readonly Cue[],
   quotes: ReadonlyArray<readonly [number, number]>,
-  rate: () => number,
   text: string,
 ): Cue | undefined {
   let best: Cue | undefined;
@@ -616,7 +631,7 @@ function criticismOf(
     if (weight === undefined || isInside(quotes, token.start) || isNegated(tokens, i)) continue;
     const target = insultTarget(tokens, marks, i, false, (word) => CRITICISM_WORDS.has(word) || isInsultWord(word));
     if (target !== 'you' && target !== 'named' && target !== 'person') continue;
-    const score = clamp(weight * TARGET_FACTOR[target] + MODEL_INFLUENCE * (rate() - 0.5));
+    const score = clamp(weight * TARGET_FACTOR[target]);
     if (!best || score > best.score) best = { category: 'public-undermining', score, severity: 'high', label: 'criticism of a person', matched: text.slice(token.start, token.end), target };
   }
   return best;

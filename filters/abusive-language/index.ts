@@ -5,10 +5,8 @@ import type { Evidence, EvidenceLocation, Filter, FilterContext, Finding, Severi
 import type { Party, ScreenedMessage } from '../../src/message/model.js';
 import { CATEGORIES, CATEGORY_INFO, type Category } from './categories.js';
 import { namesOf, type PersonNames, type Target } from './context.js';
-import { analyseText, textScore, type Cue, type DetectorSettings, type SentenceAnalysis } from './detector.js';
-import { decodeVocabulary } from './lexicon.js';
+import { analyseText, type Cue, type DetectorSettings, type SentenceAnalysis, type SuppressionReason } from './detector.js';
 import { shippedModel, type AbuseModel } from './model.js';
-import { tokenize } from './text.js';
 
 /**
  * Abusive language between members and officers (protocol paras 3.8, 21.9.3, 10.2.1): threats,
@@ -46,6 +44,11 @@ const DEFAULT_CATEGORIES = Object.fromEntries(
   CATEGORIES.map((category) => [category, { enabled: CATEGORY_INFO[category].enabledByDefault, threshold: CATEGORY_INFO[category].threshold }]),
 ) as Record<Category, { enabled: boolean; threshold: number }>;
 
+/** A key earlier versions read: still accepted, so existing policy files load, and ignored. */
+function retiredOption(why: string) {
+  return z.number().min(0).max(1).optional().describe(`no longer used (was ${why})`);
+}
+
 export const abusiveLanguageOptions = z.object({
   categories: z
     .strictObject(categoriesShape)
@@ -63,12 +66,7 @@ export const abusiveLanguageOptions = z.object({
     .max(200_000)
     .default(20_000)
     .describe("only this many characters of the sender's new text are screened, to bound the work per message"),
-  modelOnlyThreshold: z
-    .number()
-    .min(0.5)
-    .max(1)
-    .default(0.9)
-    .describe('a sentence aimed at a person that the trained model alone rates at least this offensive is a personal attack; 1 turns this off'),
+  modelOnlyThreshold: retiredOption('0.9: the trained model now rates every sentence, and each category threshold applies to its rating'),
   publicAudienceMembers: z
     .number()
     .int()
@@ -80,19 +78,11 @@ export const abusiveLanguageOptions = z.object({
     .enum(['council', 'anyone'])
     .default('council')
     .describe(
-      "swearing aimed at no one (profanity), insults about people no one can identify ('some idiot', 'those bastards') and contempt for a thing ('this is stupid') are reported only in mail " +
+      "swearing aimed at no one (profanity) and contempt for a thing ('this is stupid') are reported only in mail " +
         "to a member, officer or council address ('council'; the protocol governs dealings between members and officers), or in any mail ('anyone'). " +
         'Swearing or insults aimed at the reader or a person are reported whoever the mail is to',
     ),
-  unaimedInsultThreshold: z
-    .number()
-    .min(0)
-    .max(1)
-    .default(0.65)
-    .describe(
-      "an insult about people no one can identify ('some idiot got infected', 'those bastards') is a personal attack only from this score, " +
-        'as well as the personal-attack threshold: such remarks are aimed at no one the protocol protects unless the trained model is also fairly sure',
-    ),
+  unaimedInsultThreshold: retiredOption('0.65: the trained model now weighs who an insult is aimed at'),
 });
 
 export type AbusiveLanguageOptions = z.infer<typeof abusiveLanguageOptions>;
@@ -139,31 +129,31 @@ export const abusiveLanguageFilter: Filter<AbusiveLanguageOptions> = {
     const options: AbusiveLanguageOptions = { ...DEFAULT_OPTIONS, ...context.options };
     const sender = message.sender ?? message.from[0];
     if (options.senders === 'council' && !sender?.roles.some((role) => COUNCIL_ROLES.has(role))) return [];
-    const settings: DetectorSettings = { names: namesFor(context.directory, message), model: model(), modelOnlyThreshold: options.modelOnlyThreshold };
+    const settings: DetectorSettings = { names: namesFor(context.directory, message), model: model() };
     const audience = publicAudience(message, context.directory, options.publicAudienceMembers);
     const undirectedCounts = options.undirectedRecipients === 'anyone' || [...message.recipients, ...message.to, ...message.cc].some((party) => party.roles.some((role) => COUNCIL_ROLES.has(role)));
     const hits = new Map<Category, Hit[]>();
     for (const segment of segmentsOf(message, options.screenSubject, options.maxScreenedChars)) {
-      for (const sentence of analyseText(segment.text, settings)) {
-        if (sentence.cues.length === 0 && !(audience && sentence.criticism)) continue;
-        const evidence: Evidence = {
-          location: segment.location,
-          text: segment.text.slice(sentence.start, sentence.end),
-          start: segment.base + sentence.start,
-          end: segment.base + sentence.end,
-        };
-        // set aside before choosing each category's best cue, so an unaimed insult cannot hide an aimed one
-        const counted = sentence.cues.filter((cue) => !(isUnaimedInsult(cue) && cue.score < options.unaimedInsultThreshold) && (undirectedCounts || !isUndirected(cue)));
-        for (const cue of cuesToReport({ ...sentence, cues: counted }, audience)) {
-          const setting: CategorySettings = options.categories[cue.category];
-          if (!setting.enabled || cue.score < setting.threshold) continue;
+      const record = (span: SentenceAnalysis, found: readonly Cue[]): void => {
+        const evidence: Evidence = { location: segment.location, text: segment.text.slice(span.start, span.end), start: segment.base + span.start, end: segment.base + span.end };
+        for (const cue of found) {
           const list = hits.get(cue.category) ?? [];
-          const sameSentence = list.findIndex((hit) => hit.evidence.start === evidence.start && hit.evidence.location === evidence.location);
-          if (sameSentence < 0) list.push({ cue, evidence });
-          else if ((list[sameSentence] as Hit).cue.score < cue.score) list[sameSentence] = { cue, evidence };
+          list.push({ cue, evidence });
           hits.set(cue.category, list);
         }
-      }
+      };
+      const { sentences, pairs } = analyseText(segment.text, settings);
+      const rated = sentences.map((sentence) => {
+        const found = sentenceCues(sentence, options, audience, undirectedCounts);
+        record(sentence, found.cues);
+        return found.byModel;
+      });
+      // two sentences together count only for what neither says alone
+      pairs.forEach((pair, i) => {
+        if (rated[i] || rated[i + 1]) return;
+        const found = sentenceCues(pair, options, audience, undirectedCounts);
+        if (found.byModel) record(pair, found.cues);
+      });
     }
     const findings: Finding[] = [];
     for (const category of CATEGORIES) {
@@ -174,28 +164,83 @@ export const abusiveLanguageFilter: Filter<AbusiveLanguageOptions> = {
   },
 };
 
-/** an insult about someone no one can identify: "some idiot", "those bastards", "morons" */
-function isUnaimedInsult(cue: Cue): boolean {
-  return cue.category === 'personal-attack' && (cue.target === 'implicit' || cue.target === 'plural');
+/**
+ * Categories the rules decide on their own: swearing aimed at no one, a form of address, shouting
+ * and contempt are in the words and the typography, and public undermining is in who the mail is
+ * to. Every other category is the trained model's, whether the sentence is abusive and what kind,
+ * and also the rules' where they are sure: a listed threat, slur, smear of a group or insult aimed
+ * at someone is reported as the rules found it.
+ */
+const RULE_CATEGORIES: ReadonlySet<Category> = new Set(['profanity', 'demeaning-address', 'shouting', 'discourtesy']);
+
+/** reasons the context analysis sets a cue aside that the model's reading of the whole sentence may not overrule */
+const DEFERRED_TO_CONTEXT: ReadonlySet<SuppressionReason> = new Set(['quoted', 'reported', 'negated']);
+
+function isContemptForWork(cue: Cue): boolean {
+  return cue.category === 'discourtesy' && (cue.target === 'situation' || cue.target === 'none');
 }
 
-/** language aimed at no one the message is to or about: undirected swearing, unaimed insults, contempt for a thing */
+/** a rule's own finding in one of the model's categories counts when it is aimed: an insult about people no one can identify ("some idiot") needs the model too */
+function isSureRule(cue: Cue): boolean {
+  return cue.category !== 'personal-attack' || cue.target === 'you' || cue.target === 'vocative' || cue.target === 'named' || cue.target === 'person';
+}
+
+/** Language aimed at no one the message is to or about: undirected swearing, contempt for a thing. */
 function isUndirected(cue: Cue): boolean {
-  return cue.category === 'profanity' || isUnaimedInsult(cue) || (cue.category === 'discourtesy' && (cue.target === 'situation' || cue.target === 'none'));
+  return cue.category === 'profanity' || (cue.category === 'discourtesy' && (cue.target === 'situation' || cue.target === 'none'));
 }
 
-/** The sentence's cues, one per category, plus public undermining when the audience is public. */
-function cuesToReport(sentence: SentenceAnalysis, audience: string | undefined): Cue[] {
+/**
+ * What one sentence (or pair) shows, at most one cue per category, each enabled and at its
+ * threshold; `byModel` when the model's reading is among them.
+ */
+function sentenceCues(sentence: SentenceAnalysis, options: AbusiveLanguageOptions, audience: string | undefined, undirectedCounts: boolean): { cues: Cue[]; byModel: boolean } {
   const best = new Map<Category, Cue>();
-  for (const cue of sentence.cues) {
+  const consider = (cue: Cue): boolean => {
+    const setting: CategorySettings = options.categories[cue.category];
+    if (!setting.enabled || cue.score < setting.threshold || (!undirectedCounts && isUndirected(cue))) return false;
     const current = best.get(cue.category);
     if (!current || cue.score > current.score) best.set(cue.category, cue);
+    return true;
+  };
+  let ruled = false;
+  for (const cue of sentence.cues) {
+    if (RULE_CATEGORIES.has(cue.category)) consider(cue);
+    else if (isSureRule(cue)) ruled = consider(cue) || ruled;
   }
-  if (audience && sentence.criticism) {
-    const current = best.get('public-undermining');
-    if (!current || sentence.criticism.score > current.score) best.set('public-undermining', { ...sentence.criticism, category: 'public-undermining', label: `criticism of a person ${audience}` });
+  if (audience && sentence.criticism) consider({ ...sentence.criticism, category: 'public-undermining', label: `criticism of a person ${audience}` });
+  if (!sentence.aimed || sentence.probability < modelFloor(options)) return { cues: [...best.values()], byModel: false };
+  // where a rule already says what the abuse is, the model's reading adds nothing but a second name for it
+  if (ruled) return { cues: [...best.values()], byModel: true };
+  // the context analysis has the last word on what it set aside (someone else's words, a denial),
+  // and contempt for a piece of work is discourtesy, which a council chooses whether to report
+  if (sentence.suppressed.some((item) => DEFERRED_TO_CONTEXT.has(item.reason)) || sentence.cues.some(isContemptForWork)) return { cues: [...best.values()], byModel: false };
+  const modelCue = modelCueOf(sentence);
+  const byModel = modelCue !== undefined && consider(modelCue);
+  return { cues: [...best.values()], byModel };
+}
+
+const floors = new WeakMap<AbusiveLanguageOptions['categories'], number>();
+
+/** the lowest threshold of an enabled category the model reports: below it, what kind of abuse a sentence shows is not worked out */
+function modelFloor(options: AbusiveLanguageOptions): number {
+  let floor = floors.get(options.categories);
+  if (floor === undefined) {
+    floor = Math.min(...CATEGORIES.filter((category) => !RULE_CATEGORIES.has(category) && options.categories[category].enabled).map((category) => options.categories[category].threshold), 1);
+    floors.set(options.categories, floor);
   }
-  return [...best.values()];
+  return floor;
+}
+
+/** The model's reading of a sentence it rates abusive: the most likely category, explained by the rule that saw the same, if one did. */
+function modelCueOf(sentence: SentenceAnalysis): Cue | undefined {
+  const [top] = sentence.categories();
+  if (!top) return undefined;
+  const category = top[0];
+  const info = CATEGORY_INFO[category];
+  const rule = sentence.cues.filter((cue) => cue.category === category).sort((a, b) => b.score - a.score)[0];
+  const target = rule?.target ?? sentence.cues.find((cue) => cue.target !== 'none')?.target ?? (sentence.aboutPerson ? 'person' : 'none');
+  return { category, score: sentence.probability, severity: info.severity, label: rule?.label ?? info.behaviour, matched: rule?.matched ?? '', target, byModel: true };
 }
 
 const SEVERITY_RANK: Record<Severity, number> = { low: 0, medium: 1, high: 2 };
@@ -203,7 +248,7 @@ const TARGET_WORDS: Readonly<Record<Target, string>> = {
   you: ' aimed at the reader',
   vocative: ' addressed to the reader',
   named: ' aimed at a named person',
-  person: ' aimed at a person',
+  person: ' about a person',
   plural: ' aimed at people',
   implicit: ' about an unnamed person',
   self: '',
@@ -221,10 +266,11 @@ function findingOf(category: Category, hits: readonly Hit[], maxEvidence: number
   }
   const { cue } = strongest;
   const label = cue.label.charAt(0).toUpperCase() + cue.label.slice(1);
-  const quoted = cue.matched.length > 120 ? `${cue.matched.slice(0, 117)}...` : cue.matched;
+  const said = cue.matched || strongest.evidence.text;
+  const quoted = said.length > 120 ? `${said.slice(0, 117)}...` : said;
   const more = hits.length > 1 ? ` (${hits.length} sentences)` : '';
   const where = category === 'public-undermining' && audience && !cue.label.includes(audience) ? ` ${audience}` : '';
-  const modelNote = cue.label.includes('trained model') ? ` (model ${model().version}, ${cue.score.toFixed(2)})` : '';
+  const rated = cue.byModel ? ` (model ${model().version}, ${cue.score.toFixed(2)})` : '';
   return {
     filter: ID,
     rule: info.rule,
@@ -232,7 +278,7 @@ function findingOf(category: Category, hits: readonly Hit[], maxEvidence: number
     score: Math.round(cue.score * 100) / 100,
     protocolRef: info.protocolRef,
     evidence: hits.slice(0, maxEvidence).map((hit) => hit.evidence),
-    explanation: `${label}${TARGET_WORDS[cue.target]}${where}: "${quoted}"${modelNote}${more}.`,
+    explanation: `${label}${TARGET_WORDS[cue.target]}${where}: "${quoted}"${rated}${more}.`,
   };
 }
 
@@ -309,22 +355,21 @@ export function publicAudience(message: ScreenedMessage, directory: Directory, m
 
 /**
  * Scores a plain piece of text the way the filter would, for measuring the detector on labelled
- * corpora: `flagged` when any enabled category reaches its threshold, `score` for ranking. The
- * text is treated as mail between council colleagues, so `undirectedRecipients` does not apply.
+ * corpora: `flagged` when any enabled category reaches its threshold, `score` for ranking (the
+ * highest of the model's sentence ratings and the reported rule cues). The text is treated as mail
+ * between council colleagues, so `undirectedRecipients` does not apply.
  */
 export function scoreText(text: string, options: AbusiveLanguageOptions = DEFAULT_OPTIONS, names: PersonNames = namesOf([])): { flagged: Category[]; score: number } {
-  const settings: DetectorSettings = { names, model: model(), modelOnlyThreshold: options.modelOnlyThreshold, rateEverySentence: true };
+  const settings: DetectorSettings = { names, model: model() };
   const flagged = new Set<Category>();
-  const threshold = (category: Category): number => (options.categories[category].enabled ? options.categories[category].threshold : 2);
-  const screened = text.slice(0, options.maxScreenedChars);
-  const analyses = analyseText(screened, settings).map((sentence) => ({
-    ...sentence,
-    // below its own threshold an unaimed insult is not reported, so it does not rank the text as one
-    cues: sentence.cues.map((cue) => (isUnaimedInsult(cue) && cue.score < options.unaimedInsultThreshold ? { ...cue, score: Math.min(cue.score, threshold(cue.category) - 0.001) } : cue)),
-  }));
-  for (const sentence of analyses) {
-    for (const cue of sentence.cues) if (cue.score >= threshold(cue.category)) flagged.add(cue.category);
+  let score = 0;
+  const { sentences, pairs } = analyseText(text.slice(0, options.maxScreenedChars), settings);
+  for (const sentence of [...sentences, ...pairs]) {
+    score = Math.max(score, sentence.probability);
+    for (const cue of sentenceCues(sentence, options, undefined, true).cues) {
+      flagged.add(cue.category);
+      score = Math.max(score, cue.score);
+    }
   }
-  const whole = model().probability(tokenize(screened, decodeVocabulary()));
-  return { flagged: [...flagged], score: textScore(analyses, whole, threshold) };
+  return { flagged: [...flagged], score };
 }

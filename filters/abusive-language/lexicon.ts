@@ -160,6 +160,19 @@ export const IDENTITY_GROUPS: ReadonlySet<string> = new Set([
   'catholics', 'irish', 'scots', 'chinese', 'arabs', 'somalis', 'nigerians', 'europeans',
 ]);
 
+/**
+ * Words that name a group by a protected characteristic or origin, as nouns and as adjectives ("gay
+ * men", "Polish workers", "the elderly"): whether a sentence speaks of such a group at all.
+ */
+export const IDENTITY_WORDS: ReadonlySet<string> = new Set([
+  ...IDENTITY_GROUPS,
+  'gay', 'lesbian', 'bisexual', 'bi', 'queer', 'lgbt', 'lgbtq', 'homosexual', 'transsexual', 'transgendered', 'non-binary', 'nonbinary',
+  'black', 'white', 'asian', 'african', 'caribbean', 'indian', 'pakistani', 'bangladeshi', 'chinese', 'arab', 'arabic', 'somali', 'nigerian', 'ethnic', 'minority', 'minorities',
+  'jewish', 'hindu', 'sikh', 'christian', 'catholic', 'protestant', 'islamic', 'islam', 'religious', 'religion',
+  'polish', 'romanian', 'bulgarian', 'albanian', 'lithuanian', 'european', 'eastern', 'scottish', 'welsh', 'english', 'british', 'foreign', 'gypsy', 'traveller', 'romany',
+  'asylum', 'seekers', 'disabled', 'disability', 'deaf', 'blind', 'autistic', 'wheelchair', 'mentally', 'elderly', 'pensioner', 'female', 'male', 'woman', 'women', 'men',
+]);
+
 /** what a generalisation says about a group, when it is a smear */
 export const GROUP_SMEARS: ReadonlyMap<string, number> = new Map([
   ...forms(0.9, 'vermin', 'animals', 'scum', 'filth', 'subhuman', 'cockroaches', 'rats', 'savages', 'parasites', 'invaders', 'rapists', 'paedophiles', 'terrorists'),

@@ -37,88 +37,11 @@ import { splitSentences } from '../../filters/lib/sentences.js';
 import { tokenise } from '../../filters/lib/tokens.js';
 import { PROTOCOL_FILTERS, fixtureFiles, loadFixture, screenFixture } from '../../tests/filters/protocol-fixtures.js';
 import { configWith } from '../../tests/helpers/config.js';
+import { corpusMessages, SCENARIOS, withoutMboxLine } from './replay.js';
 import { SHARED_DATA, sharedDataPath } from '../../tests/helpers/shared-data.js';
 
 /** a Thursday in the example council's pre-election period (District elections 2027) */
 const IN_PERIOD = new Date('2027-04-15T10:00:00Z');
-const MEMBERS = [
-  'Cllr Priya Amber <cllr.amber@greyfordvale.gov.uk>',
-  'Cllr Tom Hadley <cllr.hadley@greyfordvale.gov.uk>',
-  'Cllr Susan Okafor <cllr.okafor@greyfordvale.gov.uk>',
-  'Cllr Gareth Pryce <cllr.pryce@greyfordvale.gov.uk>',
-];
-const OFFICERS = [
-  'Imran Shah <imran.shah@greyfordvale.gov.uk>',
-  'Rachel Finch <rachel.finch@greyfordvale.gov.uk>',
-  'David Osei <david.osei@greyfordvale.gov.uk>',
-  'Helen Marsh <helen.marsh@greyfordvale.gov.uk>',
-];
-const PRESS = 'Greyford Vale Council Press Office <press@greyfordvale.gov.uk>';
-const NEWSDESK = 'Newsdesk <newsdesk@greyfordgazette.co.uk>';
-
-interface Scenario {
-  readonly name: string;
-  readonly from: (index: number) => string;
-  readonly to: (index: number) => string;
-}
-
-const SCENARIOS: readonly Scenario[] = [
-  { name: 'member→officer', from: (i) => MEMBERS[i % MEMBERS.length] as string, to: (i) => OFFICERS[i % OFFICERS.length] as string },
-  { name: 'press→media', from: () => PRESS, to: () => NEWSDESK },
-];
-
-function addressOf(mailbox: string): string {
-  return /<([^>]+)>/.exec(mailbox)?.[1] ?? mailbox;
-}
-
-/** Drops an mbox "From " separator line. */
-function withoutMboxLine(raw: Buffer): Buffer {
-  if (raw.subarray(0, 5).toString('latin1') !== 'From ') return raw;
-  const newline = raw.indexOf(0x0a);
-  return newline < 0 ? raw : raw.subarray(newline + 1);
-}
-
-const ADDRESS_HEADERS = new Set(['from', 'to', 'cc', 'bcc', 'sender', 'reply-to', 'resent-from', 'resent-to', 'resent-cc']);
-
-/** The message with its address headers replaced by `from` and `to`; everything else byte for byte. */
-function readdressed(raw: Buffer, from: string, to: string): Buffer {
-  const text = withoutMboxLine(raw).toString('latin1');
-  const match = /\r?\n\r?\n/.exec(text);
-  const headEnd = match ? match.index : text.length;
-  const head = text.slice(0, headEnd);
-  const rest = text.slice(headEnd);
-  const kept: string[] = [];
-  let dropping = false;
-  for (const line of head.split(/\r?\n/)) {
-    if (/^[ \t]/.test(line)) {
-      if (!dropping) kept.push(line);
-      continue;
-    }
-    const name = line.slice(0, Math.max(0, line.indexOf(':'))).trim().toLowerCase();
-    dropping = ADDRESS_HEADERS.has(name);
-    if (!dropping) kept.push(line);
-  }
-  return Buffer.from([`From: ${from}`, `To: ${to}`, ...kept].join('\n') + rest, 'latin1');
-}
-
-/** An Enron-Spam file (tokenised "Subject: …" line, then the body) as a minimal message. */
-function wrappedEnron(text: string, from: string, to: string, index: number): Buffer {
-  const newline = text.indexOf('\n');
-  const first = newline < 0 ? text : text.slice(0, newline);
-  const subject = first.startsWith('Subject:') ? first.slice('Subject:'.length).trim() : '';
-  const body = first.startsWith('Subject:') ? text.slice(newline + 1) : text;
-  const headers = [
-    `From: ${from}`,
-    `To: ${to}`,
-    `Subject: ${subject.replace(/[\r\n]+/g, ' ')}`,
-    'Date: Thu, 15 Apr 2027 11:00:00 +0100',
-    `Message-ID: <enron-${index}@eval.invalid>`,
-    'MIME-Version: 1.0',
-    'Content-Type: text/plain; charset=utf-8',
-  ];
-  return Buffer.from(`${headers.join('\r\n')}\r\n\r\n${body}`, 'utf8');
-}
-
 function ratio(numerator: number, denominator: number): string {
   return denominator === 0 ? 'n/a' : (numerator / denominator).toFixed(3);
 }
@@ -167,24 +90,6 @@ async function fixtureAccuracy(config: Config): Promise<void> {
   process.stdout.write(`\nProtocol filters on fixtures (${all.length} messages; positives are a filter's own flags-* files)\n`);
   process.stdout.write(`${table(['filter', 'positives', 'negatives', 'TP', 'FP', 'FN', 'precision', 'recall'], rows)}\n`);
   if (misses.length > 0) process.stdout.write(`${misses.join('\n')}\n`);
-}
-
-interface CorpusMessage {
-  readonly raw: Buffer;
-  readonly envelope: Envelope;
-}
-
-function corpusMessages(corpus: 'easy_ham' | 'enron', scenario: Scenario): CorpusMessage[] {
-  const directory = corpus === 'easy_ham' ? sharedDataPath('spamassassin', 'easy_ham') : sharedDataPath('enron-spam-enron1-ham', 'ham');
-  return readdirSync(directory)
-    .sort()
-    .map((file, index) => {
-      const from = scenario.from(index);
-      const to = scenario.to(index);
-      const content = readFileSync(join(directory, file));
-      const raw = corpus === 'easy_ham' ? readdressed(content, from, to) : wrappedEnron(content.toString('utf8'), from, to, index);
-      return { raw, envelope: { mailFrom: addressOf(from), rcptTo: [addressOf(to)] } };
-    });
 }
 
 async function falseAlarms(environment: ScreeningEnvironment): Promise<void> {
