@@ -53,7 +53,7 @@ import {
   VERB_SUBJECTS,
   type PhraseEntry,
 } from './lexicon.js';
-import type { AbuseModel } from './model.js';
+import type { AbuseModel, WordsScore } from './model.js';
 import { PatternSet, type ClassName } from './patterns.js';
 import { structureFeatures } from './structure.js';
 import { sentencesOf, tokenize, type Token } from './text.js';
@@ -67,6 +67,8 @@ import { sentencesOf, tokenize, type Token } from './text.js';
 export interface DetectorSettings {
   readonly names: PersonNames;
   readonly model: AbuseModel;
+  /** rate every sentence, for ranking texts; otherwise a sentence the model may not judge (not aimed) is rated only as part of a pair */
+  readonly rateEverySentence?: boolean;
 }
 
 /** Something in a sentence that counts towards a category. */
@@ -179,29 +181,35 @@ function profanityStrength(word: string): number | undefined {
  * about your recommendation."). A pair carries no rule cues of its own: its sentences report those.
  */
 export function analyseText(text: string, settings: DetectorSettings): { sentences: SentenceAnalysis[]; pairs: SentenceAnalysis[] } {
-  const readings = sentencesOf(text).map((sentence) => ({ start: sentence.start, end: sentence.end, reading: readSentence(text.slice(sentence.start, sentence.end), settings.names) }));
-  const sentences = readings.map(({ start, end, reading }) => rated(start, end, reading, settings));
+  const read = sentencesOf(text).map((sentence) => ({ start: sentence.start, end: sentence.end, reading: readSentence(text.slice(sentence.start, sentence.end), settings.names) }));
+  // a sentence the model may not judge is rated only where a pair it is in may be
+  const rates = (i: number): boolean =>
+    settings.rateEverySentence === true || read[i]?.reading.aimed === true || (settings.model.readsPairs && (read[i - 1]?.reading.aimed === true || read[i + 1]?.reading.aimed === true));
+  const readings = read.map((sentence, i) => ({ ...sentence, words: rates(i) ? settings.model.words(sentence.reading.tokens) : undefined }));
+  const sentences = readings.map(({ start, end, reading, words }) => rated(start, end, reading, words ? [words] : undefined, settings));
   const pairs: SentenceAnalysis[] = [];
   if (settings.model.readsPairs) {
     for (let i = 0; i + 1 < readings.length; i += 1) {
       const first = readings[i] as (typeof readings)[number];
       const second = readings[i + 1] as (typeof readings)[number];
-      pairs.push(rated(first.start, second.end, pairReading(first.reading, second.reading), settings));
+      if (first.words && second.words) pairs.push(rated(first.start, second.end, pairReading(first.reading, second.reading), [first.words, second.words], settings));
     }
   }
   return { sentences, pairs };
 }
 
 export function analyseSentence(text: string, offset: number, settings: DetectorSettings): SentenceAnalysis {
-  return rated(offset, offset + text.length, readSentence(text, settings.names), settings);
+  const reading = readSentence(text, settings.names);
+  return rated(offset, offset + text.length, reading, [settings.model.words(reading.tokens)], settings);
 }
 
-function rated(start: number, end: number, reading: SentenceReading, settings: DetectorSettings): SentenceAnalysis {
+/** the analysis of a sentence (or pair); one the model need not rate (`words` undefined) gets probability 0 */
+function rated(start: number, end: number, reading: SentenceReading, words: readonly WordsScore[] | undefined, settings: DetectorSettings): SentenceAnalysis {
   let categories: ReadonlyArray<readonly [Category, number]> | undefined;
   const analysis: Mutable<SentenceAnalysis> = {
     start,
     end,
-    probability: settings.model.probability(reading.tokens, reading.structure),
+    probability: words ? settings.model.probability(words, reading.structure) : 0,
     categories: () => (categories ??= settings.model.categories(reading.tokens, reading.structure)),
     cues: reading.cues,
     suppressed: reading.suppressed,

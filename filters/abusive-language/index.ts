@@ -360,7 +360,7 @@ export function publicAudience(message: ScreenedMessage, directory: Directory, m
  * between council colleagues, so `undirectedRecipients` does not apply.
  */
 export function scoreText(text: string, options: AbusiveLanguageOptions = DEFAULT_OPTIONS, names: PersonNames = namesOf([])): { flagged: Category[]; score: number } {
-  const settings: DetectorSettings = { names, model: model() };
+  const settings: DetectorSettings = { names, model: model(), rateEverySentence: true };
   const flagged = new Set<Category>();
   let score = 0;
   const { sentences, pairs } = analyseText(text.slice(0, options.maxScreenedChars), settings);

@@ -80,13 +80,30 @@ export interface WordVectorsFile {
   readonly vectors: string;
 }
 
+/**
+ * What a sentence's words bring to the abuse head, before its structure: the summed weight and
+ * number of its text features, and the sum and maximum of its known words' embeddings. Two
+ * sentences read as one bring the sum of theirs (no feature crosses from one to the other), so a
+ * pair is rated without reading its words again.
+ */
+export interface WordsScore {
+  readonly sum: number;
+  readonly count: number;
+  /** the embeddings' sum, then their maximum (-1 where no word is known) */
+  readonly embedding: Float64Array;
+  /** how many words had an embedding */
+  readonly known: number;
+}
+
 export interface AbuseModel {
   readonly version: string;
   readonly trainedAt: string;
   /** two adjacent sentences are rated as one too (the model was trained on such pairs) */
   readonly readsPairs: boolean;
-  /** how likely the sentence is to be abusive; 0.5 is the shipped operating point */
-  probability(tokens: readonly Token[], structure: readonly string[]): number;
+  /** what a sentence's words bring, for `probability` */
+  words(tokens: readonly Token[]): WordsScore;
+  /** how likely the sentence (one WordsScore), or the sentences read as one, are to be abusive; 0.5 is the shipped operating point */
+  probability(words: readonly WordsScore[], structure: readonly string[]): number;
   /** for a sentence rated abusive: each category's share, largest first */
   categories(tokens: readonly Token[], structure: readonly string[]): Array<readonly [Category, number]>;
 }
@@ -125,6 +142,9 @@ function lexiconFeature(word: string): string | undefined {
   return undefined;
 }
 
+/** components are unit-vector components times 127 */
+const UNQUANTISE = 1 / 127;
+
 /** Each known word's cluster and embedding, in typed arrays. */
 export class WordVectors {
   private constructor(
@@ -136,7 +156,8 @@ export class WordVectors {
 
   static fromFile(file: WordVectorsFile): WordVectors {
     if (file.format !== VECTORS_FORMAT) throw new Error(`unsupported word-vector format ${String(file.format)}`);
-    const components = new Int8Array(Buffer.from(file.vectors, 'base64'));
+    const decoded = Buffer.from(file.vectors, 'base64');
+    const components = new Int8Array(decoded.buffer, decoded.byteOffset, decoded.length);
     if (components.length !== file.words.length * file.dimensions || file.cluster.length !== file.words.length) throw new Error('word vectors: the words, clusters and vectors do not match in number');
     const index = new HashedTable(Object.fromEntries(file.words.map((word, i) => [word, i])));
     return new WordVectors(index, Int32Array.from(file.cluster), components, file.dimensions);
@@ -170,7 +191,7 @@ export class WordVectors {
   accumulate(index: number, sum: Float64Array, max: Float64Array): void {
     const offset = index * this.dimensions;
     for (let d = 0; d < this.dimensions; d += 1) {
-      const value = (this.components[offset + d] as number) / 127;
+      const value = (this.components[offset + d] as number) * UNQUANTISE;
       sum[d] = (sum[d] as number) + value;
       if (value > (max[d] as number)) max[d] = value;
     }
@@ -380,6 +401,8 @@ class WordCache {
   readonly count = new Int32Array(WORD_CACHE_WORDS);
   readonly afterYou = new Float64Array(WORD_CACHE_WORDS);
   readonly cluster = new Int32Array(WORD_CACHE_WORDS);
+  /** the word's row in the word vectors when it has an embedding, else -1 */
+  readonly vector = new Int32Array(WORD_CACHE_WORDS);
   readonly bigramA = new Int32Array(WORD_CACHE_WORDS);
   readonly bigramB = new Int32Array(WORD_CACHE_WORDS);
 
@@ -402,6 +425,8 @@ class WordCache {
     const known = lexiconFeature(word);
     this.afterYou[slot] = known === undefined ? Number.NaN : this.table.valueOf(`${known}-after-you`);
     this.cluster[slot] = this.vectors.clusterOf(word) ?? -1;
+    const row = this.vectors.indexOf(word);
+    this.vector[slot] = row >= 0 && this.vectors.hasVector(row) ? row : -1;
     let a = SEED_A;
     let b = SEED_B;
     const prefix = `b:${word} `;
@@ -423,6 +448,18 @@ export function modelFromFile(file: ModelFile, vectors: WordVectors): AbuseModel
   const obfuscated = table.valueOf('x:obfuscated');
   const words = new WordCache(table, vectors);
   const abuseDense = denseWeights(file.abuse, vectors.dimensions);
+  /** the weight of each pair of clusters, looked up once */
+  const clusterPairs = new Map<number, number>();
+  const clusterBigram = (first: number, second: number): number => {
+    const key = first * 65_536 + second;
+    let weight = clusterPairs.get(key);
+    if (weight === undefined) {
+      if (clusterPairs.size >= WORD_CACHE_WORDS * 10) clusterPairs.clear();
+      weight = table.valueOf(`kb:${first} ${second}`);
+      clusterPairs.set(key, weight);
+    }
+    return weight;
+  };
   const categoryHeads = Object.entries(file.categories) as Array<[Category, Head]>;
 
   /** the weight of "b:<previous word> <word>", from where the previous word's slot left the hash */
@@ -441,9 +478,15 @@ export function modelFromFile(file: ModelFile, vectors: WordVectors): AbuseModel
     version: file.version,
     trainedAt: file.trainedAt,
     readsPairs: file.readsPairs,
-    probability(tokens, structure) {
+    words(tokens) {
       let sum = 0;
       let count = 0;
+      let known = 0;
+      const dimensions = vectors.dimensions;
+      const embedding = new Float64Array(dimensions * 2);
+      embedding.fill(-1, dimensions);
+      const embeddingSum = embedding.subarray(0, dimensions);
+      const embeddingMax = embedding.subarray(dimensions);
       let previousSlot = -1;
       let previousWord: string | undefined;
       for (const token of tokens) {
@@ -457,11 +500,20 @@ export function modelFromFile(file: ModelFile, vectors: WordVectors): AbuseModel
         const bigram = previousSlot >= 0 ? bigramWeight(previousSlot, word) : 0;
         const previousCluster = previousSlot >= 0 ? (words.cluster[previousSlot] as number) : -1;
         const slot = words.slotOf(word);
+        // embeddings are read from the word as written, like denseFeatures: a token the model reads
+        // as "0", "url" or "@user" has none; most words are read as written, and their row is cached
+        if (token.kind === 'word' && dimensions > 0) {
+          const row = word === token.word ? (words.vector[slot] as number) : vectors.indexOf(token.word);
+          if (row >= 0 && vectors.hasVector(row)) {
+            vectors.accumulate(row, embeddingSum, embeddingMax);
+            known += 1;
+          }
+        }
         sum += (words.sum[slot] as number) + bigram;
         count += (words.count[slot] as number) + (previousSlot >= 0 ? 1 : 0);
         const cluster = words.cluster[slot] as number;
         if (previousCluster >= 0 && cluster >= 0) {
-          sum += table.valueOf(`kb:${previousCluster} ${cluster}`);
+          sum += clusterBigram(previousCluster, cluster);
           count += 1;
         }
         const afterYou = words.afterYou[slot] as number;
@@ -476,9 +528,31 @@ export function modelFromFile(file: ModelFile, vectors: WordVectors): AbuseModel
         previousSlot = slot;
         previousWord = word;
       }
+      return { sum, count, embedding, known };
+    },
+    probability(parts, structure) {
+      let sum = 0;
+      let count = 0;
+      let known = 0;
+      for (const part of parts) {
+        sum += part.sum;
+        count += part.count;
+        known += part.known;
+      }
       let score = bias + (count === 0 ? 0 : sum / Math.sqrt(count));
       for (const feature of structure) score += table.valueOf(feature);
-      if (vectors.dimensions > 0) score += denseScore(abuseDense, denseFeatures(tokens, vectors));
+      const dimensions = vectors.dimensions;
+      if (dimensions > 0 && known > 0) {
+        for (let d = 0; d < dimensions; d += 1) {
+          let total = 0;
+          let max = -1;
+          for (const part of parts) {
+            total += part.embedding[d] as number;
+            max = Math.max(max, part.embedding[dimensions + d] as number);
+          }
+          score += (abuseDense[d] as number) * (total / known) + (abuseDense[dimensions + d] as number) * max;
+        }
+      }
       return sigmoid(score);
     },
     categories(tokens, structure) {

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { abusiveLanguageFilter, scoreText } from '../../../filters/abusive-language/index.js';
 import { CATEGORIES, CATEGORY_INFO } from '../../../filters/abusive-language/categories.js';
 import { markTokens, namesOf } from '../../../filters/abusive-language/context.js';
-import { analyseSentence, type DetectorSettings } from '../../../filters/abusive-language/detector.js';
+import { analyseSentence, pairReading, readSentence, type DetectorSettings } from '../../../filters/abusive-language/detector.js';
 import { decodeVocabulary, FALSE_FRIEND_WORDS } from '../../../filters/abusive-language/lexicon.js';
 import {
   denseFeatures,
@@ -362,7 +362,14 @@ describe('negation, quotation and reported speech', () => {
 
 /** detector settings whose model rates every sentence the same */
 function settingsWith(probability: number): DetectorSettings {
-  const model: AbuseModel = { version: 'test', trainedAt: '2027-01-01', readsPairs: false, probability: () => probability, categories: () => [['personal-attack', 1]] };
+  const model: AbuseModel = {
+    version: 'test',
+    trainedAt: '2027-01-01',
+    readsPairs: false,
+    words: () => ({ sum: 0, count: 0, embedding: new Float64Array(0), known: 0 }),
+    probability: () => probability,
+    categories: () => [['personal-attack', 1]],
+  };
   return { names: namesOf([]), model };
 }
 
@@ -597,8 +604,17 @@ describe('the trained model', () => {
       const tokens = tokenize(text, vocabulary);
       const structure = ['s:mark:you', 'd:personal-attack', 's:length-short'];
       const expected = sigmoid(headScore(file.abuse, featureOccurrences(tokens, vectors), structure, denseFeatures(tokens, vectors)));
-      expect(model.probability(tokens, structure)).toBeCloseTo(expected, 5);
+      expect(model.probability([model.words(tokens)], structure)).toBeCloseTo(expected, 5);
     }
+  });
+
+  it('rates two sentences read as one as it rates their tokens together, without reading them again', () => {
+    const model = modelFromFile(file, vectors);
+    const first = readSentence('I sit on the appointments panel.', namesOf([]));
+    const second = readSentence('Think very carefully about your recommendation.', namesOf([]));
+    const pair = pairReading(first, second);
+    const expected = sigmoid(headScore(file.abuse, featureOccurrences(pair.tokens, vectors), pair.structure, denseFeatures(pair.tokens, vectors)));
+    expect(model.probability([model.words(first.tokens), model.words(second.tokens)], pair.structure)).toBeCloseTo(expected, 5);
   });
 
   it('reads a sentence it rates abusive into categories that add up to one, most likely first', () => {
