@@ -192,7 +192,9 @@ export function analyseText(text: string, settings: DetectorSettings): { sentenc
     for (let i = 0; i + 1 < readings.length; i += 1) {
       const first = readings[i] as (typeof readings)[number];
       const second = readings[i + 1] as (typeof readings)[number];
-      if (first.words && second.words) pairs.push(rated(first.start, second.end, pairReading(first.reading, second.reading), [first.words, second.words], settings));
+      if (!first.words || !second.words) continue;
+      // the pair's tokens are joined only if its category is asked for, which few pairs are
+      pairs.push(rated(first.start, second.end, pairOf(first.reading, second.reading, NO_TOKENS), [first.words, second.words], settings, () => pairTokens(first.reading, second.reading)));
     }
   }
   return { sentences, pairs };
@@ -204,13 +206,20 @@ export function analyseSentence(text: string, offset: number, settings: Detector
 }
 
 /** the analysis of a sentence (or pair); one the model need not rate (`words` undefined) gets probability 0 */
-function rated(start: number, end: number, reading: SentenceReading, words: readonly WordsScore[] | undefined, settings: DetectorSettings): SentenceAnalysis {
+function rated(
+  start: number,
+  end: number,
+  reading: SentenceReading,
+  words: readonly WordsScore[] | undefined,
+  settings: DetectorSettings,
+  tokens: () => readonly Token[] = () => reading.tokens,
+): SentenceAnalysis {
   let categories: ReadonlyArray<readonly [Category, number]> | undefined;
   const analysis: Mutable<SentenceAnalysis> = {
     start,
     end,
     probability: words ? settings.model.probability(words, reading.structure) : 0,
-    categories: () => (categories ??= settings.model.categories(reading.tokens, reading.structure)),
+    categories: () => (categories ??= settings.model.categories(tokens(), reading.structure)),
     cues: reading.cues,
     suppressed: reading.suppressed,
     aboutPerson: reading.aboutPerson,
@@ -223,11 +232,25 @@ function rated(start: number, end: number, reading: SentenceReading, words: read
 /** between the sentences of a pair, so that no word bigram crosses from one to the other */
 const SENTENCE_BREAK: Token = { start: 0, end: 0, plain: '.', word: '.', kind: 'punct', capitalised: false, upper: false, obfuscated: false };
 
+function pairTokens(first: SentenceReading, second: SentenceReading): Token[] {
+  return [...first.tokens, SENTENCE_BREAK, ...second.tokens];
+}
+
+function pairStructure(first: SentenceReading, second: SentenceReading): string[] {
+  return [...new Set([...first.structure, ...second.structure, 's:pair'])];
+}
+
 /** Two adjacent sentences read as one: their tokens in turn, their structure together, marked as a pair; no cues. */
 export function pairReading(first: SentenceReading, second: SentenceReading): SentenceReading {
+  return pairOf(first, second, pairTokens(first, second));
+}
+
+const NO_TOKENS: readonly Token[] = [];
+
+function pairOf(first: SentenceReading, second: SentenceReading, tokens: readonly Token[]): SentenceReading {
   return {
-    tokens: [...first.tokens, SENTENCE_BREAK, ...second.tokens],
-    structure: [...new Set([...first.structure, ...second.structure, 's:pair'])],
+    tokens,
+    structure: pairStructure(first, second),
     cues: NO_CUES,
     suppressed: NO_SUPPRESSED,
     aboutPerson: first.aboutPerson || second.aboutPerson,

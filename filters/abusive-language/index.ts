@@ -15,10 +15,11 @@ import { shippedModel, type AbuseModel } from './model.js';
  * council turns them on, contempt for someone's work (21.9.1) and shouting.
  *
  * Reads the sender's new text (not quoted replies or signatures) and the subject of a new
- * thread, sentence by sentence. Lexicons and phrase patterns find candidates; the context analysis
- * decides who a remark is aimed at and whether the writer negates, quotes or reports it; a trained
- * model (filters/abusive-language/model.json) adjusts each score and can raise a personal attack on its own when very
- * sure. One finding per category, with every sentence that counted as evidence.
+ * thread, sentence by sentence and two adjacent sentences at a time. Lexicons and phrase patterns
+ * find cues; the context analysis decides who a remark is aimed at and whether the writer negates,
+ * quotes or reports it; the trained model (model.json) rates each sentence aimed at someone and
+ * names the behaviour. One finding per category, with every sentence that counted as evidence.
+ * TAXONOMY.md defines the categories.
  */
 
 const ID = 'abusive-language';
