@@ -116,11 +116,11 @@ export const CATEGORY_INFO: Readonly<Record<Category, CategoryInfo>> = {
   profanity: {
     rule: 'PROFANITY',
     behaviour: 'swearing',
-    description: 'swearing not aimed at anyone; strong words score above the default threshold, mild ones ("damn", "bloody") below it',
+    description: 'swearing not aimed at anyone; strong words score above the default threshold, mild ones ("damn", "bloody") below it. Off by default: swearing at no one is not bullying',
     severity: 'medium',
     protocolRef: '10.2.1',
     threshold: 0.5,
-    enabledByDefault: true,
+    enabledByDefault: false,
   },
   'demeaning-address': {
     rule: 'DEMEANING_ADDRESS',

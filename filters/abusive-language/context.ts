@@ -286,6 +286,8 @@ export function isNegated(tokens: readonly Token[], start: number): boolean {
     if (SUBJECT_PRONOUNS.has(token.word)) sawSubject = true;
     if (!NEGATORS.has(token.word)) continue;
     const next = tokens[k + 1];
+    // "shouldn't we …", "don't you think …": an inverted question, not a denial
+    if (token.word === 'not' && next && INVERTED_SUBJECTS.has(next.word) && k > 0 && AUXILIARIES.has((tokens[k - 1] as Token).word)) continue;
     const third = tokens[k + 2];
     if (next && NEGATOR_EXCEPTIONS.has(`${token.word} ${next.word}`)) continue;
     if (next && third && NEGATOR_EXCEPTIONS.has(`${token.word} ${next.word} ${third.word}`)) continue;
@@ -296,6 +298,8 @@ export function isNegated(tokens: readonly Token[], start: number): boolean {
   return false;
 }
 
+const INVERTED_SUBJECTS: ReadonlySet<string> = new Set(['we', 'i', 'you', 'they']);
+const AUXILIARIES: ReadonlySet<string> = new Set(['should', 'could', 'would', 'do', 'does', 'did', 'can', 'will', 'shall', 'must', 'are', 'is']);
 const SUBJECT_PRONOUNS: ReadonlySet<string> = new Set(['i', 'you', 'we', 'he', 'she', 'they']);
 const CONDITIONS: ReadonlySet<string> = new Set(['if', 'unless', 'until', 'when', 'once', 'because', 'since']);
 

@@ -20,6 +20,7 @@ import {
 } from './context.js';
 import {
   AMBIGUOUS_SLURS,
+  CHARACTERISTIC_WORDS,
   COMPLAINING_VERB_FOLLOWERS,
   COMPLAINING_VERBS,
   CONTEMPT_ADJECTIVES,
@@ -55,6 +56,7 @@ import {
 } from './lexicon.js';
 import type { AbuseModel, WordsScore } from './model.js';
 import { PatternSet, type ClassName } from './patterns.js';
+import { groupAbuse, isMentionedToReject, mayNameGroup } from './group.js';
 import { structureFeatures } from './structure.js';
 import { sentencesOf, tokenize, type Token } from './text.js';
 
@@ -109,6 +111,10 @@ export interface SentenceAnalysis {
   readonly criticism?: Cue;
   /** the sentence mentions a person other than the writer */
   readonly aboutPerson: boolean;
+  /** the sentence speaks to the reader or of a named person */
+  readonly addressed: boolean;
+  /** the sentence names or points to a protected characteristic, as discrimination must */
+  readonly characteristic: boolean;
   /** the sentence speaks to or of someone, or a rule found something in it: the model may judge it */
   readonly aimed: boolean;
 }
@@ -223,6 +229,8 @@ function rated(
     cues: reading.cues,
     suppressed: reading.suppressed,
     aboutPerson: reading.aboutPerson,
+    addressed: reading.addressed,
+    characteristic: reading.characteristic,
     aimed: reading.aimed,
   };
   if (reading.criticism) analysis.criticism = reading.criticism;
@@ -254,6 +262,8 @@ function pairOf(first: SentenceReading, second: SentenceReading, tokens: readonl
     cues: NO_CUES,
     suppressed: NO_SUPPRESSED,
     aboutPerson: first.aboutPerson || second.aboutPerson,
+    addressed: first.addressed || second.addressed,
+    characteristic: first.characteristic || second.characteristic,
     aimed: first.aimed || second.aimed,
   };
 }
@@ -265,6 +275,8 @@ export interface SentenceReading {
   readonly cues: readonly Cue[];
   readonly suppressed: readonly SuppressedCue[];
   readonly aboutPerson: boolean;
+  readonly addressed: boolean;
+  readonly characteristic: boolean;
   /** the sentence can be abuse at all: it speaks to or of someone (a person, people, a group), or a rule found something in it */
   readonly aimed: boolean;
   readonly criticism?: Cue | undefined;
@@ -286,14 +298,17 @@ export function readSentence(text: string, names: PersonNames): SentenceReading 
   const tokens = tokenize(text, decodeVocabulary());
   const marks = markTokens(tokens, names);
   const aboutPerson = mentionsPerson(marks);
+  const addressed = marks.some((mark) => mark === 'you' || mark === 'name');
+  const characteristic = tokens.some((token) => token.kind === 'word' && CHARACTERISTIC_WORDS.has(token.word));
   // most sentences of ordinary mail: no word any rule acts on, no pattern can open, and no one
   // a class-opened pattern or shouting could be aimed at; the model still rates them
   let triggered = false;
   for (const token of tokens) if (token.kind === 'word' && isTrigger(token.word)) triggered = true;
   const possiblePatterns = PATTERNS.possible(tokens);
-  if (!aboutPerson && !triggered && possiblePatterns.size === 0) {
+  const namesGroup = mayNameGroup(tokens);
+  if (!aboutPerson && !triggered && !namesGroup && possiblePatterns.size === 0) {
     const structure = structureFeatures(tokens, marks, NO_RANGES, NO_CUES, NO_SUPPRESSED, undefined);
-    return { tokens, structure, cues: NO_CUES, suppressed: NO_SUPPRESSED, aboutPerson, aimed: isAimed(tokens, marks, structure, false) };
+    return { tokens, structure, cues: NO_CUES, suppressed: NO_SUPPRESSED, aboutPerson, addressed, characteristic, aimed: isAimed(tokens, marks, structure, false) };
   }
   const quotes = quotedRanges(text);
   const cues: Cue[] = [];
@@ -381,11 +396,15 @@ export function readSentence(text: string, names: PersonNames): SentenceReading 
 
     if (IDENTITY_GROUPS.has(word)) {
       const smear = groupSmear(tokens, i);
-      if (smear) add('discriminatory', smear.weight, 'generalisation about a group', smear.from, smear.to, 'none', true);
+      if (smear && !isMentionedToReject(tokens, smear.from)) add('discriminatory', smear.weight, 'generalisation about a group', smear.from, smear.to, 'none', true);
     }
 
     const demeaning = demeaningAddress(tokens, i);
     if (demeaning && !(token.capitalised && i > 0)) add('demeaning-address', demeaning.weight, 'demeaning form of address', i, demeaning.end, 'you', false);
+  }
+
+  if (namesGroup) {
+    for (const abuse of groupAbuse(tokens)) add(abuse.kind === 'threat' ? 'threat' : 'discriminatory', abuse.weight, abuse.label, abuse.from, abuse.to, 'none', true);
   }
 
   for (const match of PATTERNS.matchAll(tokens, classTester(marks), possiblePatterns)) {
@@ -408,7 +427,7 @@ export function readSentence(text: string, names: PersonNames): SentenceReading 
   const finalCues = cues.some((cue) => cue.category === 'profanity-at-person') ? cues.filter((cue) => cue.category !== 'profanity') : cues;
   const criticism = criticismOf(tokens, marks, finalCues, quotes, text);
   const structure = structureFeatures(tokens, marks, quotes, finalCues, suppressed, criticism);
-  return { tokens, structure, cues: finalCues, suppressed, aboutPerson, aimed: isAimed(tokens, marks, structure, finalCues.length > 0 || suppressed.length > 0), criticism };
+  return { tokens, structure, cues: finalCues, suppressed, aboutPerson, addressed, characteristic, aimed: isAimed(tokens, marks, structure, finalCues.length > 0 || suppressed.length > 0), criticism };
 }
 
 const NO_RANGES: ReadonlyArray<readonly [number, number]> = [];

@@ -235,9 +235,11 @@ function modelFloor(options: AbusiveLanguageOptions): number {
 
 /** The model's reading of a sentence it rates abusive: the most likely category, explained by the rule that saw the same, if one did. */
 function modelCueOf(sentence: SentenceAnalysis): Cue | undefined {
-  const [top] = sentence.categories();
+  // discrimination is about a protected characteristic: a sentence that names none is read as its next most likely kind
+  const top = sentence.categories().find(([category]) => category !== 'discriminatory' || sentence.characteristic);
   if (!top) return undefined;
-  const category = top[0];
+  // the model hears swearing; whether it is aimed at someone is the sentence's structure
+  const category = top[0] === 'profanity' && sentence.addressed ? 'profanity-at-person' : top[0];
   const info = CATEGORY_INFO[category];
   const rule = sentence.cues.filter((cue) => cue.category === category).sort((a, b) => b.score - a.score)[0];
   const target = rule?.target ?? sentence.cues.find((cue) => cue.target !== 'none')?.target ?? (sentence.aboutPerson ? 'person' : 'none');

@@ -173,6 +173,22 @@ export const IDENTITY_WORDS: ReadonlySet<string> = new Set([
   'asylum', 'seekers', 'disabled', 'disability', 'deaf', 'blind', 'autistic', 'wheelchair', 'mentally', 'elderly', 'pensioner', 'female', 'male', 'woman', 'women', 'men',
 ]);
 
+/**
+ * Words that name or point to a protected characteristic (age, disability, race, religion, sex,
+ * sexuality, gender identity, pregnancy, origin): discrimination is about one of these, so a
+ * sentence read as discriminatory must have one.
+ */
+export const CHARACTERISTIC_WORDS: ReadonlySet<string> = new Set([
+  ...IDENTITY_WORDS,
+  'age', 'aged', 'old', 'older', 'oldest', 'young', 'younger', 'youngsters', 'youngster', 'elderly', 'pensioner', 'sixty', 'seventy', 'fifty', 'retire', 'retirement', 'generation',
+  'accent', 'accents', 'headscarf', 'headscarves', 'hijab', 'niqab', 'burka', 'burqa', 'turban', 'veil', 'yarmulke', 'kippah', 'mosque', 'church', 'synagogue', 'temple', 'gurdwara', 'faith', 'prayer', 'prayers', 'ramadan',
+  'wheelchair', 'stammer', 'stutter', 'dyslexic', 'dyslexia', 'adhd', 'disability', 'disabilities', 'mental', 'depression', 'anxiety', 'crutches', 'impairment', 'hearing',
+  'pregnant', 'pregnancy', 'maternity', 'menopause', 'menopausal', 'hormonal', 'hormones', 'period', 'baby', 'babies', 'childcare',
+  'race', 'racial', 'colour', 'color', 'skin', 'brown', 'ethnicity', 'heritage', 'nationality', 'country', 'countries', 'born', 'home', 'culture', 'cultures', 'english', 'language',
+  'gender', 'sex', 'sexuality', 'boyfriend', 'girlfriend', 'husband', 'wife', 'partner', 'man', 'woman', 'girl', 'girls', 'boy', 'boys', 'lady', 'ladies', 'lads', 'bloke', 'blokes',
+  'he', 'she', 'him', 'her', 'diversity', 'box', 'boxes', 'quota', 'token', 'tokenism', 'pc', 'woke',
+]);
+
 /** what a generalisation says about a group, when it is a smear */
 export const GROUP_SMEARS: ReadonlyMap<string, number> = new Map([
   ...forms(0.9, 'vermin', 'animals', 'scum', 'filth', 'subhuman', 'cockroaches', 'rats', 'savages', 'parasites', 'invaders', 'rapists', 'paedophiles', 'terrorists'),

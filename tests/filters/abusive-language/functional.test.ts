@@ -14,9 +14,9 @@ import { CAPABILITIES, expectedFlag, type Capability } from './cases.js';
  * flagged, and no 'pass' table above 10%; `npm run eval` prints where each table stands.
  */
 const SHIPPED: Readonly<Record<string, number>> = {
-  'group derogation without a named target': 3,
+  'group derogation without a named target': 8,
   'threats against a group': 7,
-  'dehumanising comparisons': 4,
+  'dehumanising comparisons': 7,
   'discrimination about a person': 2,
   'slurs at a person': 8,
   'threats to job or career': 9,
@@ -29,7 +29,7 @@ const SHIPPED: Readonly<Record<string, number>> = {
   'spelling variants of abuse': 6,
   'swearing at a person': 12,
   'negated abuse': 1,
-  'counter-speech and quotation of hate': 3,
+  'counter-speech and quotation of hate': 1,
   'reporting abuse received': 1,
   'neutral mentions of identities': 0,
   'positive mentions of identities': 0,
