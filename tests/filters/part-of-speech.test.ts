@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { partOfSpeech } from '../../filters/lib/part-of-speech.js';
+import { partOfSpeech } from '../../filters/shared/part-of-speech.js';
 import { FIXTURES_DIR, fixtureFiles } from './protocol-fixtures.js';
 
 interface ReferenceTagger {

@@ -4,7 +4,7 @@ import { Directory } from '../../src/directory.js';
 import type { Finding } from '../../src/finding.js';
 import { screen } from '../../src/pipeline.js';
 import { filters } from '../../filters/index.js';
-import { activePeriod, isDiesNon, latestNoticeOfElection, preElectionPeriods } from '../../filters/lib/electoral-timetable.js';
+import { activePeriod, isDiesNon, latestNoticeOfElection, preElectionPeriods } from '../../filters/pre-election/electoral-timetable.js';
 import { configWith, exampleConfig } from '../helpers/config.js';
 import { evidenceProblems, findingsOf, loadFixture, screenFixture } from './protocol-fixtures.js';
 import { itExpectsEveryFixture } from './fixture-coverage.js';

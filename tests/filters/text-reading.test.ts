@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { Directory } from '../../src/directory.js';
 import { parseMessage } from '../../src/message/parse.js';
-import { quotedSpans } from '../../filters/lib/quotations.js';
-import { splitSentences } from '../../filters/lib/sentences.js';
-import { readSentences, textSources } from '../../filters/lib/text-sources.js';
-import { isWhiteSpace } from '../../filters/lib/white-space.js';
+import { quotedSpans } from '../../filters/shared/quotations.js';
+import { splitSentences } from '../../filters/shared/sentences.js';
+import { readSentences, textSources } from '../../filters/shared/text-sources.js';
+import { isWhiteSpace } from '../../filters/shared/white-space.js';
 import { exampleConfig } from '../helpers/config.js';
 
 const sentencesOf = (text: string): string[] => splitSentences(text).map((span) => text.slice(span.start, span.end));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { compilePatterns, findPatterns, requiredWords } from '../../filters/lib/token-pattern.js';
-import { tokenise } from '../../filters/lib/tokens.js';
+import { compilePatterns, findPatterns, requiredWords } from '../../filters/shared/token-pattern.js';
+import { tokenise } from '../../filters/shared/tokens.js';
 
 describe('token patterns', () => {
   const set = compilePatterns(['(council|authority) (is|are) (committed|prepared|willing) to', 'purchase order (number|no)? #num', 'the? (fee|charge) (is|was) waived']);

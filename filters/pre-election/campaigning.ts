@@ -1,6 +1,6 @@
-import { findParties, findPeople, type NameMatch, type PoliticalNames } from './political-names.js';
-import { compilePatterns, findPatterns } from './token-pattern.js';
-import type { Token } from './tokens.js';
+import { findParties, findPeople, type NameMatch, type PoliticalNames } from '../shared/political-names.js';
+import { compilePatterns, findPatterns } from '../shared/token-pattern.js';
+import type { Token } from '../shared/tokens.js';
 
 /**
  * Party-political campaigning in a sentence: asking for votes for a party or person ("vote for",

@@ -1,14 +1,14 @@
 import { z } from 'zod';
-import { domainOf, type Directory } from '../src/directory.js';
-import type { Evidence, Filter, Finding, RuleDeclaration, Severity } from '../src/finding.js';
-import type { Party, ScreenedMessage } from '../src/message/model.js';
-import { findCampaigning, type Campaigning } from './lib/campaigning.js';
-import { activePeriod, type PreElectionPeriod } from './lib/electoral-timetable.js';
-import { findParties, findPeople, isLocalPartyReference, politicalNames, type NamedPerson, type PoliticalNames } from './lib/political-names.js';
-import { insideAny } from './lib/quotations.js';
-import { compilePatterns, containsPattern } from './lib/token-pattern.js';
-import { readSentences, sentenceEvidence, textSources, type ReadSentence, type TextSource } from './lib/text-sources.js';
-import { tokenise } from './lib/tokens.js';
+import { domainOf, type Directory } from '../../src/directory.js';
+import type { Evidence, Filter, Finding, RuleDeclaration, Severity } from '../../src/finding.js';
+import type { Party, ScreenedMessage } from '../../src/message/model.js';
+import { findCampaigning, type Campaigning } from './campaigning.js';
+import { activePeriod, type PreElectionPeriod } from './electoral-timetable.js';
+import { findParties, findPeople, isLocalPartyReference, politicalNames, type NamedPerson, type PoliticalNames } from '../shared/political-names.js';
+import { insideAny } from '../shared/quotations.js';
+import { compilePatterns, containsPattern } from '../shared/token-pattern.js';
+import { readSentences, sentenceEvidence, textSources, type ReadSentence, type TextSource } from '../shared/text-sources.js';
+import { tokenise } from '../shared/tokens.js';
 
 /**
  * Publicity in the pre-election period, and party-political campaigning with council resources at

@@ -1,6 +1,6 @@
-import { isVerbTag, partOfSpeech } from './part-of-speech.js';
-import { compilePatterns, containsPattern, findPatterns, requiredWords, type PatternSet } from './token-pattern.js';
-import type { Token } from './tokens.js';
+import { isVerbTag, partOfSpeech } from '../shared/part-of-speech.js';
+import { compilePatterns, containsPattern, findPatterns, requiredWords, type PatternSet } from '../shared/token-pattern.js';
+import type { Token } from '../shared/tokens.js';
 
 /**
  * Finds, in one sentence, the places where the writer commits someone to something or tells

@@ -1,14 +1,14 @@
 import { z } from 'zod';
-import type { Directory } from '../src/directory.js';
-import type { Evidence, Filter, Finding, RuleDeclaration, Severity } from '../src/finding.js';
-import type { ScreenedMessage } from '../src/message/model.js';
-import { findCommitments, type Commitment, type CommitmentKind } from './lib/commitment.js';
-import { preparePartOfSpeech } from './lib/part-of-speech.js';
-import { findPeople, politicalNames, type PoliticalNames } from './lib/political-names.js';
-import { insideAny } from './lib/quotations.js';
-import { compilePatterns, containsPattern } from './lib/token-pattern.js';
-import { evidenceFrom, readSentences, sentenceEvidence, textSources, type ReadSentence, type TextSource } from './lib/text-sources.js';
-import { tokenise, type Token } from './lib/tokens.js';
+import type { Directory } from '../../src/directory.js';
+import type { Evidence, Filter, Finding, RuleDeclaration, Severity } from '../../src/finding.js';
+import type { ScreenedMessage } from '../../src/message/model.js';
+import { findCommitments, type Commitment, type CommitmentKind } from './commitment.js';
+import { preparePartOfSpeech } from '../shared/part-of-speech.js';
+import { findPeople, politicalNames, type PoliticalNames } from '../shared/political-names.js';
+import { insideAny } from '../shared/quotations.js';
+import { compilePatterns, containsPattern } from '../shared/token-pattern.js';
+import { evidenceFrom, readSentences, sentenceEvidence, textSources, type ReadSentence, type TextSource } from '../shared/text-sources.js';
+import { tokenise, type Token } from '../shared/tokens.js';
 
 /**
  * Letters and e-mails in a member's name that create obligations or give instructions on the
