@@ -133,7 +133,7 @@ const MENTION_FRAMES: ReadonlySet<string> = new Set([
   'claimed', 'suggested', 'argued', 'insisted', 'implied', 'pretend', 'stop', 'accept', 'tolerate', 'condemn', 'condemns', 'challenge', 'challenged', 'refuse',
   'rejects', 'reject', 'rejected', 'chanting', 'chanted', 'shouting', 'shouted', 'graffiti', 'posted', 'wrote', 'written', 'messages', 'leaflets', 'comments',
   'comment', 'remarks', 'remark', 'language', 'slogan', 'slogans', 'sign', 'signs', 'banner', 'tweet', 'tweets', 'post', 'posts', 'calling', 'call', 'called',
-  'describing', 'described', 'labelling', 'labeling', 'branding', 'branded', 'told', 'tells', 'spray-painted', 'sprayed', 'painted', 'heard',
+  'describing', 'described', 'describes', 'describe', 'labelling', 'labeling', 'branding', 'branded', 'told', 'tells', 'spray-painted', 'sprayed', 'painted', 'heard',
 ]);
 
 function kinds(kind: GroupAbuseKind, weight: number, ...words: string[]): Array<[string, readonly [GroupAbuseKind, number]]> {

