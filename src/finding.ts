@@ -20,6 +20,8 @@ export interface Evidence {
   /** offsets of `text` within the located field, when known */
   readonly start?: number;
   readonly end?: number;
+  /** the excerpt is from a message the sender quoted or forwarded, not their own words */
+  readonly forwarded?: boolean;
 }
 
 /** What a filter reports: data, never a decision. */

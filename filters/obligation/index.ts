@@ -3,6 +3,7 @@ import type { Directory } from '../../src/directory.js';
 import type { Evidence, Filter, Finding, RuleDeclaration, Severity } from '../../src/finding.js';
 import type { ScreenedMessage } from '../../src/message/model.js';
 import { findCommitments, type Commitment, type CommitmentKind } from './commitment.js';
+import { obligationKind, obligationWords, shippedObligationModel } from './obligation-model.js';
 import { preparePartOfSpeech } from '../shared/part-of-speech.js';
 import { findPeople, politicalNames, type PoliticalNames } from '../shared/political-names.js';
 import { insideAny } from '../shared/quotations.js';
@@ -135,6 +136,8 @@ interface Candidate {
   readonly score: number;
   readonly sentence: ReadSentence;
   readonly commitment: Commitment;
+  /** the obligation model's probability, when the model rather than a listed shape found it */
+  readonly byModel?: number;
 }
 
 export const obligation: Filter<ObligationOptions> = {
@@ -143,7 +146,11 @@ export const obligation: Filter<ObligationOptions> = {
   protocolRefs: ['8.1', '10.1.3', '21.12.2'],
   rules: Object.values(RULES).map(({ code, description, severity }) => ({ code, description, severity })),
   optionsSchema,
-  prepare: preparePartOfSpeech,
+  prepare() {
+    preparePartOfSpeech();
+    // a missing or broken model stops the worker at start, not on the first message
+    shippedObligationModel();
+  },
   screen(message, context) {
     if (message.automated) return [];
     const names = politicalNames(context.config);
@@ -172,7 +179,8 @@ function collect(source: TextSource, author: Author, externalRecipient: boolean,
   for (const sentence of readSentences(source)) {
     const sentenceText = source.text.slice(sentence.start, sentence.end);
     const money = MONEY.test(sentenceText);
-    for (const commitment of findCommitments(sentence.tokens, sentence.question)) {
+    const commitments = findCommitments(sentence.tokens, sentence.question);
+    for (const commitment of commitments) {
       if (reported(sentence, commitment)) continue;
       const rule = ruleFor(commitment.kind, externalRecipient);
       // a supplier among the recipients or a sum of money makes an obligation likelier and costlier
@@ -180,7 +188,26 @@ function collect(source: TextSource, author: Author, externalRecipient: boolean,
       const score = Math.min(1, boosted * commitment.strength);
       if (score >= NOISE_FLOOR) into.push({ rule, score, sentence, commitment });
     }
+    // what the listed shapes cannot say ("consider it covered", "it's on us this time"): the trained
+    // model reads the sentence, unless it is a question or the rules already read it
+    if (commitments.length === 0 && !sentence.question && sentence.tokens.length > 0 && !wholeSentenceQuoted(sentence)) {
+      const probability = shippedObligationModel().probability(obligationWords(sentence.tokens));
+      if (probability >= 0.5) {
+        const kind = obligationKind(sentence.tokens);
+        const rule = ruleFor(kind, externalRecipient);
+        const commitment: Commitment = { kind, start: 0, end: sentence.tokens.length, strength: 1, qualifiers: [], corporate: false, imperative: kind === 'instruction' };
+        // the model's rating, on the rule's scale: its operating point at the rule's base
+        into.push({ rule, score: Math.min(1, rule.base + (probability - 0.5) * 0.4 + (money ? 0.05 : 0)), sentence, commitment, byModel: probability });
+      }
+    }
   }
+}
+
+/** The whole sentence sits inside quotation marks: someone else's words. */
+function wholeSentenceQuoted(sentence: ReadSentence): boolean {
+  const first = sentence.tokens.find((token) => /[\p{L}\p{N}]/u.test(token.text));
+  const last = [...sentence.tokens].reverse().find((token) => /[\p{L}\p{N}]/u.test(token.text));
+  return first !== undefined && last !== undefined && insideAny(sentence.quotations, first.start, last.end);
 }
 
 /** The commitment sits inside quotation marks: someone else's words, not the writer's. */
@@ -242,12 +269,13 @@ function explain(candidate: Candidate, author: Author, excerpt: string): string 
       ? `mail from ${author.person}'s address`
       : `mail signed in the name of ${author.person}`;
   const qualifiers = candidate.commitment.qualifiers.length > 0 ? ` Qualified (${candidate.commitment.qualifiers.join(', ')}), which lowers the score.` : '';
+  const rated = candidate.byModel !== undefined ? ` (obligation model ${shippedObligationModel().version}, ${candidate.byModel.toFixed(2)})` : '';
   const paragraph =
     candidate.rule.protocolRef === '8.1'
       ? 'communications on official Council business go out in the name of an officer, not a member (8.1; see also 10.1.2 and 21.12.2)'
       : 'letters that create obligations or give instructions on the Council\'s behalf must never be sent in a member\'s name; only officers with delegated powers may do so (10.1.3, 21.12.2)';
   const quoted = clip(excerpt);
-  return `In ${where}, a member appears to ${candidate.rule.does}: "${quoted}"${/[.!?]$/.test(quoted) ? '' : '.'} Under the Member/Officer Protocol, ${paragraph}.${qualifiers}`;
+  return `In ${where}, a member appears to ${candidate.rule.does}: "${quoted}"${/[.!?]$/.test(quoted) ? '' : '.'}${rated} Under the Member/Officer Protocol, ${paragraph}.${qualifiers}`;
 }
 
 function clip(text: string): string {

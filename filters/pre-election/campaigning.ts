@@ -1,4 +1,5 @@
 import { findParties, findPeople, type NameMatch, type PoliticalNames } from '../shared/political-names.js';
+import type { PartyPoliticalModel } from './party-political.js';
 import { compilePatterns, findPatterns } from '../shared/token-pattern.js';
 import type { Token } from '../shared/tokens.js';
 
@@ -17,6 +18,8 @@ export interface Campaigning {
   readonly what: string;
   /** a request for votes or an imprint (stronger) rather than party promotion */
   readonly strong: boolean;
+  /** found by the party-political model rather than by a shape of words */
+  readonly byModel?: boolean;
 }
 
 const VOTE_VERBS = new Set(['vote', 'voting', 're-elect', 'reelect', 'elect', 'choose']);
@@ -43,10 +46,25 @@ const MARKERS = compilePatterns([
   '(deliver|delivering) (our|the) (leaflets|leaflet|newsletter) for',
 ]);
 
-/** Campaigning in one sentence's tokens (none when the sentence disowns it). */
-export function findCampaigning(tokens: readonly Token[], names: PoliticalNames): Campaigning[] {
+/**
+ * Campaigning in one sentence's tokens (none when the sentence disowns it). With `model`, also a
+ * sentence the party-political model rates as promoting or attacking the party or candidate it
+ * names, where the shapes above found nothing.
+ */
+export function findCampaigning(tokens: readonly Token[], names: PoliticalNames, model?: PartyPoliticalModel): Campaigning[] {
   const found: Campaigning[] = [];
   if (disowns(tokens)) return found;
+  const shaped = findShapes(tokens, names);
+  if (shaped.length > 0 || !model) return shaped;
+  const reading = model.read(tokens, names);
+  if (reading && reading.probability >= 0.5 && tokens.length > 0) {
+    found.push({ start: 0, end: tokens.length, what: `promotes or attacks ${reading.about} (party-political model ${model.version}, ${reading.probability.toFixed(2)})`, strong: reading.probability >= 0.85, byModel: true });
+  }
+  return found;
+}
+
+function findShapes(tokens: readonly Token[], names: PoliticalNames): Campaigning[] {
+  const found: Campaigning[] = [];
   const parties = findParties(tokens, names);
   const people = findPeople(tokens, names).filter((match) => match.value.kind !== 'office-holder');
   const electionNearby = tokens.some((token) => ELECTION_WORDS.has(token.lower));
@@ -101,10 +119,24 @@ export function findCampaigning(tokens: readonly Token[], names: PoliticalNames)
   return found.sort((a, b) => a.start - b.start);
 }
 
-/** "I am not asking anyone to vote for …": the writer disowns what follows. */
+/** words of promoting or favouring a party, which a disclaimer denies: "does not endorse any party" */
+const PROMOTING = new Set(['endorse', 'endorses', 'endorsing', 'support', 'supports', 'favour', 'favours', 'favor', 'favouring', 'promote', 'promotes', 'promoting', 'recommend', 'recommends', 'distribute', 'distributing', 'campaign', 'campaigning', 'sides', 'canvass', 'advise']);
+const DENIALS = new Set(['not', 'never', 'no', 'nothing', 'neither', 'nor', 'cannot']);
+
+/**
+ * "I am not asking anyone to vote for …", "this newsletter does not endorse any party", "nothing
+ * here should be read as support for …": the writer disowns what follows.
+ */
 function disowns(tokens: readonly Token[]): boolean {
   for (let index = 0; index + 1 < tokens.length; index += 1) {
-    if ((tokens[index]?.lower === 'not' || tokens[index]?.lower === 'never') && NEGATED_ASKING.has(tokens[index + 1]?.lower ?? '')) return true;
+    const word = tokens[index]?.lower ?? '';
+    if ((word === 'not' || word === 'never') && NEGATED_ASKING.has(tokens[index + 1]?.lower ?? '')) return true;
+    if (!DENIALS.has(word)) continue;
+    for (let ahead = index + 1; ahead < tokens.length && ahead <= index + 9; ahead += 1) {
+      const next = tokens[ahead]?.lower ?? '';
+      if (next === ',' || next === ';' || next === '.') break;
+      if (PROMOTING.has(next)) return true;
+    }
   }
   return false;
 }

@@ -4,6 +4,7 @@ import type { Evidence, Filter, Finding, RuleDeclaration, Severity } from '../..
 import type { Party, ScreenedMessage } from '../../src/message/model.js';
 import { findCampaigning, type Campaigning } from './campaigning.js';
 import { activePeriod, type PreElectionPeriod } from './electoral-timetable.js';
+import { shippedPartyModel } from './party-political.js';
 import { findParties, findPeople, isLocalPartyReference, politicalNames, type NamedPerson, type PoliticalNames } from '../shared/political-names.js';
 import { insideAny } from '../shared/quotations.js';
 import { compilePatterns, containsPattern } from '../shared/token-pattern.js';
@@ -97,6 +98,10 @@ export const preElection: Filter<PreElectionOptions> = {
   protocolRefs: ['9.1', '11.1', '11.2', '12.1', '12.2', '12.3', '12.4', '12.5', '12.6', '12.7', '21.12.1'],
   rules: Object.values(RULES).map(({ code, description, severity }) => ({ code, description, severity })),
   optionsSchema,
+  prepare() {
+    // a missing or broken model stops the worker at start, not on the first message
+    shippedPartyModel();
+  },
   screen(message, context) {
     if (message.automated) return [];
     const { directory, config, options } = context;
@@ -123,17 +128,26 @@ export const preElection: Filter<PreElectionOptions> = {
     };
 
     const period = activePeriod(config, context.now, options.periodEnd);
-    if (period && channel) screenPublicity(sentences, sources, message, names, channel, note);
+    const factual = isFactualNotice(sources);
+    if (period && channel) screenPublicity(sentences, sources, message, names, channel, factual, note);
     if (options.campaigningAtAnyTime) {
       const rule = campaigningRule(message, sender, senderIsMember, senderIsCouncil, channel, directory);
       if (rule) {
-        for (const sentence of sentences) {
+        // what an officer or a council mailbox chooses to pass on is theirs to answer for: quoted
+        // and forwarded messages are read too, and marked as forwarded in the evidence
+        const passedOn = senderIsMember ? [] : textSources(message, { forwarded: true }).flatMap((source) => readSentences(source));
+        const model = shippedPartyModel();
+        for (const sentence of [...sentences, ...passedOn]) {
           // in publicity (or copy sent to the press office) a quoted slogan is still published;
-          // elsewhere it is reported speech
-          const countQuoted = channel !== undefined || rule === RULES.CAMPAIGNING_VIA_PRESS_OFFICE;
-          for (const campaign of findCampaigning(sentence.tokens, names)) {
+          // elsewhere it is reported speech, unless the whole passage is forwarded
+          const countQuoted = channel !== undefined || rule === RULES.CAMPAIGNING_VIA_PRESS_OFFICE || sentence.source.forwarded === true;
+          for (const campaign of findCampaigning(sentence.tokens, names, model)) {
             if (!countQuoted && quoted(sentence, campaign)) continue;
-            note(rule, campaign.strong ? 0.9 : 0.7, sentenceEvidence(sentence), campaign.what);
+            // a statement of persons nominated, a notice of poll or a declaration of results names
+            // parties and candidates as fact: only a plain request for votes counts there
+            if (factual && campaign.byModel) continue;
+            const what = sentence.source.forwarded ? `forwards material that ${campaign.what}` : campaign.what;
+            note(rule, campaign.strong ? 0.9 : 0.7, { ...sentenceEvidence(sentence), ...(sentence.source.forwarded ? { forwarded: true } : {}) }, what);
           }
         }
       }
@@ -148,9 +162,9 @@ function screenPublicity(
   message: ScreenedMessage,
   names: PoliticalNames,
   channel: Channel,
+  factual: boolean,
   note: (rule: RuleInfo, score: number, evidence: Evidence, detail: string) => void,
 ): void {
-  const factual = sources.some((source) => containsPattern(tokenise(source.text, 0, source.text.length, 5_000), FACTUAL_NOTICE));
   const discount = channel.kind === 'member-to-press-office' ? 0.85 : 1;
   for (const [index, sentence] of sentences.entries()) {
     const people = findPeople(sentence.tokens, names).filter((match) => match.value.kind !== 'councillor' || !factual);
@@ -187,6 +201,11 @@ function screenPublicity(
       note(RULES.PERIOD_MEMBER_NAMED, 0.6 * discount, { location: `attachment:${attachment.filename}`, text: attachment.filename }, `pictures ${describePerson(pictured)}`);
     }
   }
+}
+
+/** statutory notices and the business of meetings, which may name parties and candidates as fact (12.6) */
+function isFactualNotice(sources: readonly TextSource[]): boolean {
+  return sources.some((source) => containsPattern(tokenise(source.text, 0, source.text.length, 5_000), FACTUAL_NOTICE));
 }
 
 function givenName(name: string): string {

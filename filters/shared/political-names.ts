@@ -99,10 +99,19 @@ export function politicalNames(config: Config): PoliticalNames {
     addPerson(candidate.name, person);
   }
   const parties: Entry<PartyReference>[] = [];
-  const partyNames = new Set([...config.parties, ...config.members.flatMap((m) => (m.party ? [m.party] : [])), ...config.candidates.flatMap((c) => (c.party ? [c.party] : []))]);
-  for (const party of partyNames) {
-    const words = party.toLowerCase().split(/\s+/).filter(Boolean);
+  const aliasesOf = new Map<string, readonly string[]>();
+  for (const entry of config.parties) {
+    if (typeof entry === 'string') aliasesOf.set(entry, aliasesOf.get(entry) ?? []);
+    else aliasesOf.set(entry.name, [...(aliasesOf.get(entry.name) ?? []), ...entry.aliases]);
+  }
+  for (const party of [...config.members.flatMap((m) => (m.party ? [m.party] : [])), ...config.candidates.flatMap((c) => (c.party ? [c.party] : []))]) {
+    if (!aliasesOf.has(party)) aliasesOf.set(party, []);
+  }
+  for (const [party, aliases] of aliasesOf) {
+    const words = wordsOf(party);
     parties.push({ words, value: { party, short: false } });
+    // an alias, like a national short form, may be news about the national party: local only beside a local word
+    for (const alias of aliases) parties.push({ words: wordsOf(alias), value: { party, short: true } });
     for (const { key, forms } of PARTY_FORMS) {
       if (!words.includes(key)) continue;
       for (const form of forms) parties.push({ words: form.split(' '), value: { party, short: true } });
@@ -117,6 +126,10 @@ export function politicalNames(config: Config): PoliticalNames {
   return names;
 }
 
+function wordsOf(name: string): string[] {
+  return name.toLowerCase().split(/\s+/).filter(Boolean);
+}
+
 function lastWord(name: string): string {
   const words = name.split(/\s+/).filter(Boolean);
   return (words[words.length - 1] ?? name).toLowerCase();
@@ -129,9 +142,13 @@ function capitalised(token: Token | undefined): boolean {
 function matchEntry<T>(tokens: readonly Token[], index: number, entry: Entry<T>): boolean {
   for (let offset = 0; offset < entry.words.length; offset += 1) {
     const token = tokens[index + offset];
-    if (!token || token.lower.replace(/\.$/, '') !== entry.words[offset]?.replace(/\.$/, '')) return false;
+    // "Labour's plan", "the Tories' record": a possessive is the name too
+    if (!token) return false;
+    const word = entry.words[offset]?.replace(/\.$/, '') ?? '';
+    const written = token.lower.replace(/\.$/, '').replace(/'s?$/, '');
+    // "Tory-run county", "the Green-led council": the party, running something
+    if (written !== word && written.replace(/-(run|led|controlled)$/, '') !== word) return false;
     // names are written with capitals; titles and small words ("of", "the") need not be
-    const word = entry.words[offset] ?? '';
     if (word.length > 3 && !TITLES.has(word) && !capitalised(token)) return false;
   }
   return true;

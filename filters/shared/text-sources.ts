@@ -27,6 +27,8 @@ export interface TextSource {
   readonly text: string;
   /** where `text` starts within the located field */
   readonly offset: number;
+  /** quoted or forwarded from an earlier message, not the sender's own words */
+  readonly forwarded?: boolean;
 }
 
 export interface SourceSelection {
@@ -37,6 +39,8 @@ export interface SourceSelection {
   readonly signature?: boolean;
   /** extracted text of attached letters */
   readonly attachments?: boolean;
+  /** what the sender quoted or forwarded: earlier messages in the body and attached messages */
+  readonly forwarded?: boolean;
 }
 
 /**
@@ -50,14 +54,14 @@ export function textSources(message: ScreenedMessage, selection: SourceSelection
   // (readSentences) are split and tokenised once per message, not once per filter
   if (reading?.message !== message) reading = { message, sources: new Map(), sentences: new Map() };
   const known = reading.sources;
-  const take = (location: EvidenceLocation, text: string, offset: number): void => {
+  const take = (location: EvidenceLocation, text: string, offset: number, forwarded = false): void => {
     if (budget <= 0 || text.trim().length === 0) return;
     const slice = text.length > budget ? text.slice(0, budget) : text;
     budget -= slice.length;
     const key = `${location}\u0000${offset}\u0000${slice.length}`;
     let source = known.get(key);
     if (!source) {
-      source = { location, text: slice, offset };
+      source = forwarded ? { location, text: slice, offset, forwarded } : { location, text: slice, offset };
       known.set(key, source);
     }
     sources.push(source);
@@ -70,11 +74,17 @@ export function textSources(message: ScreenedMessage, selection: SourceSelection
     const { start, end } = message.text.signature;
     take('body', message.text.body.slice(start, end), start);
   }
-  if (selection.attachments) {
+  if (selection.forwarded) {
+    for (const span of message.text.quoted) take('body', message.text.body.slice(span.start, span.end), span.start, true);
+  }
+  if (selection.attachments || selection.forwarded) {
     // attachments get their own budget: a long letter must not crowd out the body, nor the reverse
     budget = MAX_SCANNED_CHARS;
     for (const attachment of message.attachments) {
-      if (attachment.text && attachment.contentType !== 'message/rfc822') take(`attachment:${attachment.filename}`, attachment.text, 0);
+      if (!attachment.text) continue;
+      if (attachment.contentType === 'message/rfc822') {
+        if (selection.forwarded) take(`attachment:${attachment.filename}`, attachment.text, 0, true);
+      } else if (selection.attachments) take(`attachment:${attachment.filename}`, attachment.text, 0);
     }
   }
   return sources;

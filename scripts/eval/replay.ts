@@ -30,9 +30,13 @@ export interface Scenario {
   readonly to: (index: number) => string;
 }
 
+/** a residents' association list outside the council */
+export const RESIDENTS_LIST = 'Castle Ward Residents <residents@castleward-residents.org.uk>';
+
 export const SCENARIOS: readonly Scenario[] = [
   { name: 'member→officer', from: (i) => MEMBERS[i % MEMBERS.length] as string, to: (i) => OFFICERS[i % OFFICERS.length] as string },
   { name: 'press→media', from: () => PRESS, to: () => NEWSDESK },
+  { name: 'officer→residents', from: (i) => OFFICERS[i % OFFICERS.length] as string, to: () => RESIDENTS_LIST },
 ];
 
 export function addressOf(mailbox: string): string {

@@ -184,7 +184,18 @@ export const configSchema = z.strictObject({
     })
     .default({ memberEnquiries: [], press: [], lists: [] }),
   mediaDomains: z.array(domain).default([]).describe('domains of newspapers, broadcasters and news agencies'),
-  parties: z.array(z.string().trim().min(1)).default([]).describe('political parties and groups active locally'),
+  parties: z
+    .array(
+      z.union([
+        z.string().trim().min(1),
+        z.strictObject({
+          name: z.string().trim().min(1),
+          aliases: z.array(z.string().trim().min(1)).default([]).describe('other names people use for the party: short forms, nicknames ("Tories", "Lib Dems", "the Greens")'),
+        }),
+      ]),
+    )
+    .default([])
+    .describe('political parties and groups active locally: a name, or { name, aliases }'),
   elections: z.array(electionSchema).default([]),
   candidates: z.array(z.strictObject({ name: z.string().trim().min(1), party: z.string().trim().min(1).optional() })).default([]),
   sla: slaSchema.default({

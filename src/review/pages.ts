@@ -297,7 +297,7 @@ export function itemPage(
   ${finding.explanation ? html`<p>${finding.explanation}</p>` : ''}
   ${
     finding.evidence.length > 0
-      ? html`<ul>${finding.evidence.map((item) => html`<li><span class="muted">${item.location}:</span> <mark>${item.text}</mark></li>`)}</ul>`
+      ? html`<ul>${finding.evidence.map((item) => html`<li><span class="muted">${item.location}${item.forwarded ? ' (forwarded)' : ''}:</span> <mark>${item.text}</mark></li>`)}</ul>`
       : ''
   }
 </div>`;

