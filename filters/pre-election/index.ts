@@ -138,9 +138,9 @@ export const preElection: Filter<PreElectionOptions> = {
         const passedOn = senderIsMember ? [] : textSources(message, { forwarded: true }).flatMap((source) => readSentences(source));
         const model = shippedPartyModel();
         for (const sentence of [...sentences, ...passedOn]) {
-          // in publicity (or copy sent to the press office) a quoted slogan is still published;
-          // elsewhere it is reported speech, unless the whole passage is forwarded
-          const countQuoted = channel !== undefined || rule === RULES.CAMPAIGNING_VIA_PRESS_OFFICE || sentence.source.forwarded === true;
+          // in publicity (or copy sent to the press office) a quoted slogan is still published, and
+          // what an officer quotes to others they pass on; in a member's own mail it is reported speech
+          const countQuoted = channel !== undefined || rule === RULES.CAMPAIGNING_VIA_PRESS_OFFICE || !senderIsMember || sentence.source.forwarded === true;
           for (const campaign of findCampaigning(sentence.tokens, names, model)) {
             if (!countQuoted && quoted(sentence, campaign)) continue;
             // a statement of persons nominated, a notice of poll or a declaration of results names

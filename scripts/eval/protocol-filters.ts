@@ -118,7 +118,7 @@ async function falseAlarms(environment: ScreeningEnvironment): Promise<void> {
       }
     }
   }
-  process.stdout.write('\nFalse alarms on real business and list mail (every finding is a false alarm; target <= 0.5% per filter)\n');
+  process.stdout.write('\nFalse alarms on real business and list mail (every finding is a false alarm; target <= 0.3% per filter)\n');
   process.stdout.write(`${table(['corpus', 'replayed as', 'filter', 'messages', 'flagged', 'rate'], rows)}\n`);
   if (examples.length > 0) process.stdout.write(`what fired:\n${examples.join('\n')}\n`);
 }
