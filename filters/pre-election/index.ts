@@ -128,8 +128,10 @@ export const preElection: Filter<PreElectionOptions> = {
     };
 
     const period = activePeriod(config, context.now, options.periodEnd);
-    const factual = isFactualNotice(sources);
-    if (period && channel) screenPublicity(sentences, sources, message, names, channel, factual, note);
+    // read once, and only when something needs it: most mail is neither publicity nor campaigning
+    let factualNotice: boolean | undefined;
+    const factual = (): boolean => (factualNotice ??= isFactualNotice(sources));
+    if (period && channel) screenPublicity(sentences, sources, message, names, channel, factual(), note);
     if (options.campaigningAtAnyTime) {
       const rule = campaigningRule(message, sender, senderIsMember, senderIsCouncil, channel, directory);
       if (rule) {
@@ -145,7 +147,7 @@ export const preElection: Filter<PreElectionOptions> = {
             if (!countQuoted && quoted(sentence, campaign)) continue;
             // a statement of persons nominated, a notice of poll or a declaration of results names
             // parties and candidates as fact: only a plain request for votes counts there
-            if (factual && campaign.byModel) continue;
+            if (campaign.byModel && factual()) continue;
             const what = sentence.source.forwarded ? `forwards material that ${campaign.what}` : campaign.what;
             note(rule, campaign.strong ? 0.9 : 0.7, { ...sentenceEvidence(sentence), ...(sentence.source.forwarded ? { forwarded: true } : {}) }, what);
           }

@@ -45,7 +45,7 @@ export function sentenceFeatures(words: readonly string[]): string[] {
     if (!isPlaceholder(word)) out.add(`w:${word}`);
     if (i > 0) out.add(`b:${words[i - 1] as string} ${word}`);
   }
-  out.add(words.length <= 8 ? 'len:short' : words.length <= 25 ? 'len:medium' : 'len:long');
+  out.add(lengthFeature(words.length));
   return [...out];
 }
 
@@ -67,16 +67,55 @@ export function sigmoid(z: number): number {
 
 export function sentenceModelFromFile(file: SentenceModelFile): SentenceModel {
   if (file.format !== SENTENCE_MODEL_FORMAT) throw new Error(`unsupported sentence model format ${String(file.format)}`);
-  const weights = new Map(Object.entries(file.weights));
+  // the weights by word and by word pair, so that rating a sentence builds no feature strings
+  // (it runs on every sentence of a member's mail); the sum is the one sentenceFeatures describes
+  const unigrams = new Map<string, number>();
+  const bigrams = new Map<string, Map<string, number>>();
+  const lengths = new Map<string, number>();
+  for (const [feature, weight] of Object.entries(file.weights)) {
+    if (feature.startsWith('w:')) unigrams.set(feature.slice(2), weight);
+    else if (feature.startsWith('b:')) {
+      const space = feature.indexOf(' ', 2);
+      const first = feature.slice(2, space);
+      let next = bigrams.get(first);
+      if (!next) bigrams.set(first, (next = new Map()));
+      next.set(feature.slice(space + 1), weight);
+    } else if (feature.startsWith('len:')) lengths.set(feature, weight);
+  }
   return {
     task: file.task,
     version: file.version,
     probability(words) {
-      let score = file.bias;
-      for (const feature of sentenceFeatures(words)) score += weights.get(feature) ?? 0;
+      let score = file.bias + (lengths.get(lengthFeature(words.length)) ?? 0);
+      // features are binary: a word or pair that repeats counts once
+      const ids = new Map<string, number>();
+      const seenPairs = new Set<number>();
+      let previous: string | undefined;
+      let previousId = -1;
+      for (const word of words) {
+        let id = ids.get(word);
+        if (id === undefined) {
+          id = ids.size;
+          ids.set(word, id);
+          if (!isPlaceholder(word)) score += unigrams.get(word) ?? 0;
+        }
+        if (previous !== undefined) {
+          const pair = previousId * 4096 + id;
+          if (!seenPairs.has(pair)) {
+            seenPairs.add(pair);
+            score += bigrams.get(previous)?.get(word) ?? 0;
+          }
+        }
+        previous = word;
+        previousId = id;
+      }
       return sigmoid(score);
     },
   };
+}
+
+function lengthFeature(words: number): string {
+  return words <= 8 ? 'len:short' : words <= 25 ? 'len:medium' : 'len:long';
 }
 
 /** `name` beside the module at `moduleUrl`, from source or from the build (dist/filters/<folder>) */

@@ -12,23 +12,23 @@ import { CAPABILITIES } from './cases.js';
  * `npm run eval` prints where each table stands.
  */
 const SHIPPED: Readonly<Record<string, number>> = {
-  'commitments of council money': 11,
-  'promises of council action': 10,
-  'waivers and promises not to act': 11,
+  'commitments of council money': 12,
+  'promises of council action': 11,
+  'waivers and promises not to act': 12,
   "acceptances on the council's behalf": 10,
   'instructions to staff or contractors': 8,
   "letters pasted into the body in the member's name": 10,
-  'conditional and negated forms that still bind': 6,
+  'conditional and negated forms that still bind': 7,
   'raising it with officers': 0,
   'opinions and support': 0,
   "relaying an officer's or cabinet decision": 2,
-  'conditional on proper approval': 0,
-  'negated commitments': 0,
+  'conditional on proper approval': 1,
+  'negated commitments': 1,
   'personal commitments': 0,
   'questions and hypotheticals': 0,
 };
 /** the least of all 'flag' tables together that must be flagged */
-const LEAST_RECALL = 0.75;
+const LEAST_RECALL = 0.8;
 
 describe('functional tables', () => {
   functionalTables('obligation', CAPABILITIES, SHIPPED, LEAST_RECALL, exampleSetup(exampleConfig));
