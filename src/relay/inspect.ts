@@ -15,8 +15,8 @@ const CR = 0x0d;
 const LF = 0x0a;
 
 /**
- * Refuses framing a downstream MTA could misread (bare CR or LF: SMTP smuggling), lines and
- * headers over the limits, and mail that has looped. Returns the reply for the first problem.
+ * Refuses framing a downstream MTA could misread (bare CR or LF: SMTP smuggling), NUL bytes,
+ * lines and headers over the limits, and mail that has looped. Returns the reply for the first problem.
  */
 export function inspectData(raw: Buffer, limits: DataLimits): DataProblem | undefined {
   const inspector = new DataInspector(limits);
@@ -44,6 +44,8 @@ export class DataInspector {
   private pendingCr = false;
   private lineProblem: DataProblem | undefined;
   private crProblem: DataProblem | undefined;
+  /** a NUL byte, which RFC 5321 (4.1.1.4, 4.5.2) does not allow in mail data */
+  private sawNul = false;
   /** the message's first bytes, until the header's end is known; then the header alone */
   private head: Buffer = EMPTY;
   private headerEnd = UNKNOWN;
@@ -55,8 +57,19 @@ export class DataInspector {
     if (!this.lineProblem) this.scanLines(chunk);
     if (!this.limits.allowBareLineEndings && !this.crProblem) this.scanCarriageReturns(chunk);
     if (this.headerEnd === UNKNOWN) this.collectHeader(chunk);
+    if (!this.sawNul && chunk.includes(0)) this.sawNul = true;
     this.total += chunk.length;
     this.lastByte = chunk[chunk.length - 1] ?? -1;
+  }
+
+  /**
+   * The header section (after `finish`) already has this gateway's screening header: a sender
+   * may have written it to look screened. It is screened all the same; the caller says so in the log.
+   */
+  carriesScreeningHeader(): boolean {
+    if (this.headerEnd <= 0) return false;
+    const header = this.head.subarray(0, this.headerEnd).toString('latin1').toLowerCase();
+    return header.startsWith('x-member-officer-screening:') || header.includes('\nx-member-officer-screening:');
   }
 
   /** The reply for the first problem in the whole message, or undefined. */
@@ -66,6 +79,8 @@ export class DataInspector {
     if (this.lineLength > limits.maxLineBytes) return longLine(limits);
     if (this.pendingCr) return BARE_CR;
     if (this.crProblem) return this.crProblem;
+    // a downstream MTA may cut the text at a NUL, or refuse it after this gateway has said 250
+    if (this.sawNul) return { responseCode: 554, message: '5.6.0 Message contains a NUL byte, which SMTP does not allow; remove it (or encode the part in base64) and send again' };
     if (this.headerEnd === UNKNOWN) this.headerEnd = this.head[0] === CR && this.head[1] === LF ? 0 : NONE;
     if (this.headerEnd === NONE && this.total > limits.maxHeaderBytes) {
       return { responseCode: 552, message: `5.3.4 Header section larger than ${limits.maxHeaderBytes} bytes` };

@@ -260,6 +260,10 @@ export class Relay {
       if (oversize) throw new SmtpReplyError(552, `5.3.4 Message size exceeds fixed maximum message size ${config.relay.maxMessageBytes}`);
       const problem = inspector.finish();
       if (problem) throw new SmtpReplyError(problem.responseCode, problem.message);
+      if (inspector.carriesScreeningHeader()) {
+        // a routing rule that skips mail carrying the header lets a sender skip screening by writing it
+        logger.warn({ session: session.id, client: session.remoteAddress, mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '' }, 'message arrived already carrying an X-Member-Officer-Screening header; screened as any other');
+      }
 
       const envelope = forwardEnvelopeOf(session);
       const receivedAt = this.options.now?.() ?? new Date();

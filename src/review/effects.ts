@@ -45,7 +45,7 @@ export function createReviewEffects(store: ReviewStore, options: ReviewEffectsOp
     async review(status, result, raw, envelope, receivedAt) {
       const html = await messageHtml(raw, result, options.logger);
       const content = reviewContent(result.message, envelope, result, html);
-      const dedupeKey = reviewDedupeKey(result.message.messageId, envelope, raw);
+      const dedupeKey = reviewDedupeKey(envelope, raw);
       const { id, duplicate } = await store.add({ status, receivedAt, dedupeKey, content, raw });
       if (status === 'held' && !duplicate) {
         const record = await store.get(id);

@@ -463,11 +463,14 @@ export class ReviewStore {
   }
 }
 
-/** Message-ID plus envelope when there is a Message-ID; otherwise the bytes themselves plus envelope. */
-export function reviewDedupeKey(messageId: string | undefined, envelope: { mailFrom: string; rcptTo: readonly string[] }, raw: Buffer): string {
+/**
+ * The same delivery again: the same bytes to the same envelope. A Message-ID is the sender's to
+ * write, so two different letters may carry the same one; only a retry of the same message is a
+ * duplicate.
+ */
+export function reviewDedupeKey(envelope: { mailFrom: string; rcptTo: readonly string[] }, raw: Buffer): string {
   const hash = createHash('sha256');
-  if (messageId) hash.update(`message-id\0${messageId}\0`);
-  else hash.update('bytes\0').update(raw).update('\0');
+  hash.update('bytes\0').update(raw).update('\0');
   hash.update(`${envelope.mailFrom}\0${[...envelope.rcptTo].map((rcpt) => rcpt.toLowerCase()).sort().join('\0')}`);
   return hash.digest('hex');
 }

@@ -42,6 +42,13 @@ describe('message framing', () => {
     expect(sink.messages.length).toBe(before);
   });
 
+  it('refuses a message with a NUL byte with 554 5.6.0, saying why, and forwards nothing', async () => {
+    const before = sink.messages.length;
+    const replies = await rawDialogue(relay.port, [...ENVELOPE, 'Subject: x\r\n\r\nbefore\u0000after\r\n.\r\n', 'QUIT\r\n']);
+    expect(replies.some((line) => /^554 5\.6\.0 .*NUL/.test(line))).toBe(true);
+    expect(sink.messages.length).toBe(before);
+  });
+
   it('refuses a declared SIZE over the limit at MAIL FROM', async () => {
     const replies = await rawDialogue(relay.port, ['EHLO client.test\r\n', 'MAIL FROM:<a@example.org> SIZE=60000\r\n', 'QUIT\r\n']);
     expect(replies).toContain('250 SIZE 50000');

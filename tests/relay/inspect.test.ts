@@ -17,6 +17,8 @@ const CASES: Array<[string, string, number | undefined]> = [
   ['a last line over the limit without CRLF', `${HEAD}\r\nok\r\n${'x'.repeat(41)}`, 500],
   ['a line at the limit', `${HEAD}\r\n${'x'.repeat(38)}\r\n`, undefined],
   ['a long line ended by a bare LF (the LF is found first)', `${HEAD}\r\n${'x'.repeat(60)}\n`, 550],
+  ['a NUL byte in the body', `${HEAD}\r\nfirst\u0000second\r\n`, 554],
+  ['a NUL byte in the header', `From: a@exa\u0000mple.org\r\n\r\nbody\r\n`, 554],
   ['a header section over the limit', `${'X-Filler: 0123456789012345678\r\n'.repeat(5)}\r\nbody\r\n`, 552],
   ['a header section just under the limit', `${'X-Filler: 0123456789012345678\r\n'.repeat(3)}\r\nbody\r\n`, undefined],
   ['no blank line and shorter than the header limit', `${HEAD}Received: a\r\nReceived: b\r\n`, undefined],
@@ -47,5 +49,19 @@ describe('inspecting message data as it arrives', () => {
     }
     const everyByte = Array.from({ length: message.length }, (_, i) => i);
     expect(inspectInPieces(message, everyByte), 'one byte at a time').toBe(expected);
+  });
+});
+
+describe('a screening header written by the sender', () => {
+  it.each([
+    ['first', `X-Member-Officer-Screening: action=deliver; findings=none\r\n${HEAD}\r\nbody\r\n`, true],
+    ['later, in any case', `${HEAD}x-member-officer-SCREENING: action=deliver\r\n\r\nbody\r\n`, true],
+    ['only in the body', `${HEAD}\r\nX-Member-Officer-Screening: action=deliver\r\n`, false],
+    ['absent', `${HEAD}\r\nbody\r\n`, false],
+  ])('is noticed when it stands %s in the header section', (_where, text, expected) => {
+    const inspector = new DataInspector({ ...LIMITS, maxHeaderBytes: 400, maxLineBytes: 400 });
+    inspector.write(Buffer.from(text, 'latin1'));
+    expect(inspector.finish()).toBeUndefined();
+    expect(inspector.carriesScreeningHeader()).toBe(expected);
   });
 });

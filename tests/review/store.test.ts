@@ -21,18 +21,27 @@ describe('review store', () => {
     await deleteKeys(prefix);
   });
 
-  it('keeps one item for a message delivered twice (same Message-ID and envelope)', async () => {
+  it('keeps one item for a message delivered twice (same bytes and envelope)', async () => {
     const envelope = { mailFrom: 'cllr.hadley@greyfordvale.gov.uk', rcptTo: ['imran.shah@greyfordvale.gov.uk'] };
     const raw = Buffer.from('Message-ID: <a@b>\r\n\r\nbody\r\n');
-    const key = reviewDedupeKey('<a@b>', envelope, raw);
+    const key = reviewDedupeKey(envelope, raw);
     const first = await store.add({ status: 'held', receivedAt: new Date(), dedupeKey: key, content: sampleContent(), raw });
     const second = await store.add({ status: 'held', receivedAt: new Date(), dedupeKey: key, content: sampleContent(), raw });
     expect(second).toEqual({ id: first.id, duplicate: true });
     expect((await store.counts()).held).toBe(1);
     // a different envelope is a different delivery
-    expect(reviewDedupeKey('<a@b>', { ...envelope, rcptTo: ['other@greyfordvale.gov.uk'] }, raw)).not.toBe(key);
-    // without a Message-ID the bytes decide
-    expect(reviewDedupeKey(undefined, envelope, raw)).not.toBe(reviewDedupeKey(undefined, envelope, Buffer.from('other')));
+    expect(reviewDedupeKey({ ...envelope, rcptTo: ['other@greyfordvale.gov.uk'] }, raw)).not.toBe(key);
+  });
+
+  it('keeps both of two different letters that carry the same Message-ID to the same envelope', async () => {
+    const envelope = { mailFrom: 'cllr.hadley@greyfordvale.gov.uk', rcptTo: ['imran.shah@greyfordvale.gov.uk'] };
+    const firstLetter = Buffer.from('Message-ID: <same@b>\r\n\r\nThe Council will pay for the fence.\r\n');
+    const secondLetter = Buffer.from('Message-ID: <same@b>\r\n\r\nThe Council will also pay for the wall.\r\n');
+    const first = await store.add({ status: 'held', receivedAt: new Date(), dedupeKey: reviewDedupeKey(envelope, firstLetter), content: sampleContent(), raw: firstLetter });
+    const second = await store.add({ status: 'held', receivedAt: new Date(), dedupeKey: reviewDedupeKey(envelope, secondLetter), content: sampleContent(), raw: secondLetter });
+    expect(second.duplicate).toBe(false);
+    expect(second.id).not.toBe(first.id);
+    expect((await store.counts()).held).toBe(2);
   });
 
   it('finishes an item under the claimed id when the first attempt stopped after claiming it', async () => {
