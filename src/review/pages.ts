@@ -356,7 +356,7 @@ export function itemPage(
     html`<p><a href="/">← All items</a></p>
 <h1>${content ? highlightText(subject, subjectMarks) : subject}</h1>
 <p><span class="badge ${record.status}">${STATUS_LABEL[record.status]}</span>
-  <span class="muted">Received ${formatTime(new Date(record.receivedAt), context.timeZone)} · review ${record.id} · content kept until ${formatTime(new Date(record.contentExpiresAt), context.timeZone)}</span></p>
+  <span class="muted">Received ${formatTime(new Date(record.receivedAt), context.timeZone)} · review ${record.id} · ${record.contentExpiresAt ? `content kept until ${formatTime(new Date(record.contentExpiresAt), context.timeZone)}` : 'content kept until a decision is made'}</span></p>
 ${data.flash ? html`<p class="notice ${data.flash.kind === 'error' ? 'error' : ''}" role="${data.flash.kind === 'error' ? 'alert' : 'status'}">${data.flash.text}</p>` : ''}
 <section class="panel" aria-labelledby="findings-heading">
   <h2 id="findings-heading">Why it was ${record.action === 'hold' ? 'held' : 'flagged'}</h2>

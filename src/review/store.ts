@@ -242,8 +242,9 @@ return {'ok', current}
  * `<prefix>:{review}:` (one hash slot, so multi-key scripts also work on a Redis Cluster).
  *
  * Content (the message text, headers, evidence, and for held items the raw bytes) expires
- * `retentionMs` after receipt. The item record (status, filters, decision: who, when, note) and
- * the audit stream never expire.
+ * `retentionMs` after receipt; a held item's only once it is decided, since until then it is a
+ * letter waiting to be released or refused. The item record (status, filters, decision: who,
+ * when, note) and the audit stream never expire.
  */
 export class ReviewStore {
   readonly redis: Redis;
@@ -317,7 +318,8 @@ export class ReviewStore {
       action: held ? 'hold' : 'flag',
       receivedAt: item.receivedAt.toISOString(),
       storedAt: now.toISOString(),
-      contentExpiresAt: new Date(now.getTime() + ttlMs).toISOString(),
+      // a held letter waits for its decision however long that takes: its content is kept until then
+      contentExpiresAt: held ? '' : new Date(now.getTime() + ttlMs).toISOString(),
       findings: item.content.findings.map(summariseFinding),
       rawBytes: item.raw.length,
       rawSha256: createHash('sha256').update(item.raw).digest('hex'),
@@ -333,11 +335,13 @@ export class ReviewStore {
     const transaction = this.redis
       .multi()
       .hset(this.key('item', id), serialiseRecord(record))
-      .set(this.key('content', id), JSON.stringify(item.content), 'PX', ttlMs)
-      .set(this.key('summary', id), JSON.stringify(summary), 'PX', ttlMs)
       .zadd(this.key('received'), score, id)
       .zadd(this.key('status', item.status), score, id);
-    if (held) transaction.set(this.key('raw', id), item.raw, 'PX', ttlMs);
+    if (held) {
+      transaction.set(this.key('content', id), JSON.stringify(item.content)).set(this.key('summary', id), JSON.stringify(summary)).set(this.key('raw', id), item.raw);
+    } else {
+      transaction.set(this.key('content', id), JSON.stringify(item.content), 'PX', ttlMs).set(this.key('summary', id), JSON.stringify(summary), 'PX', ttlMs);
+    }
     const results = await transaction.exec();
     const failed = results?.find(([error]) => error);
     if (!results || failed) throw new ReviewStoreError('REVIEW_STORE_FAILED', `storing review item failed: ${failed?.[0]?.message ?? 'transaction aborted'}`);
@@ -418,9 +422,24 @@ export class ReviewStore {
     if (kind === 'missing') return { kind: 'missing' };
     if (kind === 'busy') return { kind: 'busy' };
     if (kind === 'conflict') return { kind: 'conflict', status: status as ReviewStatus };
+    if (status === 'held') await this.startRetention(id);
     const updated = await this.get(id);
     if (!updated) return { kind: 'missing' };
     return { kind: 'ok', record: updated, previous: status as ReviewStatus };
+  }
+
+  /** A held item is decided: its content is kept for what remains of the retention period after receipt (at least a moment). */
+  private async startRetention(id: string): Promise<void> {
+    const received = Date.parse((await this.redis.hget(this.key('item', id), 'receivedAt')) ?? '');
+    const now = this.now().getTime();
+    const ttlMs = Math.max(MINIMUM_CONTENT_TTL_MS, (Number.isNaN(received) ? now : received) + this.retentionMs - now);
+    await this.redis
+      .multi()
+      .pexpire(this.key('content', id), ttlMs)
+      .pexpire(this.key('summary', id), ttlMs)
+      .pexpire(this.key('raw', id), ttlMs)
+      .hset(this.key('item', id), 'contentExpiresAt', new Date(now + ttlMs).toISOString())
+      .exec();
   }
 
   /** Marks a release as under way; false if another reviewer's release of it is in progress. */

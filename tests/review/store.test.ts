@@ -100,43 +100,42 @@ describe('review retention', () => {
     await fixture.close();
   });
 
-  it('purges the content after the retention period while the decision and the audit trail stay', async () => {
+  it('purges the content after the retention period while the decision and the audit trail stay; an undecided hold keeps its letter until it is decided', async () => {
     const raw = Buffer.from(`Subject: ${CANARY_SUBJECT}\r\n\r\n${CANARY_BODY}\r\n`);
     const id = await addItem(fixture.store, 'held', {}, raw);
     const flagged = await addItem(fixture.store, 'flagged');
-    const decided = await fetch(`${fixture.baseUrl}/api/flags/${flagged}/decision`, {
-      method: 'POST',
-      headers: { authorization: AUTH, 'content-type': 'application/json' },
-      body: JSON.stringify({ decision: 'confirm', note: 'Breach recorded.' }),
-    });
-    expect(decided.status).toBe(200);
-    const before = await fetch(`${fixture.baseUrl}/api/flags/${id}`, { headers: { authorization: AUTH } });
-    expect(((await before.json()) as { subject: string }).subject).toBe(CANARY_SUBJECT);
+    const decide = (item: string, decision: string, note: string): Promise<Response> =>
+      fetch(`${fixture.baseUrl}/api/flags/${item}/decision`, { method: 'POST', headers: { authorization: AUTH, 'content-type': 'application/json' }, body: JSON.stringify({ decision, note }) });
+    expect((await decide(flagged, 'confirm', 'Breach recorded.')).status).toBe(200);
+    expect((await fixture.store.get(id))?.contentExpiresAt).toBe('');
 
-    const expiresAt = Date.parse((await fixture.store.get(id))?.contentExpiresAt ?? '');
+    const expiresAt = Date.parse((await fixture.store.get(flagged))?.contentExpiresAt ?? '');
     expect(expiresAt - Date.now()).toBeLessThanOrEqual(3_000);
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, expiresAt - Date.now()) + 500));
 
-    for (const kind of ['content', 'summary', 'raw', 'dedupe']) {
-      const keys = await scanKeys(fixture.redis, `${fixture.store.key(kind)}:*`);
-      expect({ kind, keys }).toEqual({ kind, keys: [] });
-    }
-    const after = (await (await fetch(`${fixture.baseUrl}/api/flags/${id}`, { headers: { authorization: AUTH } })).json()) as Record<string, unknown>;
-    expect(after).toMatchObject({ id, status: 'held', subject: null, text: null, contentExpired: true });
+    // the flagged item's content is gone; the held letter, undecided, is all there
+    expect(await fixture.redis.exists(fixture.store.key('content', flagged))).toBe(0);
+    for (const kind of ['content', 'summary', 'raw']) expect({ kind, kept: await fixture.redis.exists(fixture.store.key(kind, id)) }).toEqual({ kind, kept: 1 });
+    const waiting = (await (await fetch(`${fixture.baseUrl}/api/flags/${id}`, { headers: { authorization: AUTH } })).json()) as Record<string, unknown>;
+    expect(waiting).toMatchObject({ id, status: 'held', subject: CANARY_SUBJECT });
     const decision = (await (await fetch(`${fixture.baseUrl}/api/flags/${flagged}`, { headers: { authorization: AUTH } })).json()) as Record<string, unknown>;
     expect(decision).toMatchObject({ status: 'confirmed', decision: { decision: 'confirm', by: 'nadia', note: 'Breach recorded.' } });
     expect(decision.findings).toEqual([{ filter: 'obligation', rule: 'INSTRUCTION', severity: 'high', score: 0.82, protocolRef: '10.1.3' }]);
 
-    const release = await fetch(`${fixture.baseUrl}/api/flags/${id}/decision`, {
-      method: 'POST',
-      headers: { authorization: AUTH, 'content-type': 'application/json' },
-      body: JSON.stringify({ decision: 'release' }),
-    });
-    expect(release.status).toBe(410);
+    // decided after its retention period, the held letter's content goes at once
+    expect((await decide(id, 'confirm', 'Not to be sent.')).status).toBe(200);
+    const heldExpiresAt = Date.parse((await fixture.store.get(id))?.contentExpiresAt ?? '');
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, heldExpiresAt - Date.now()) + 500));
+    for (const kind of ['content', 'summary', 'raw']) {
+      const keys = await scanKeys(fixture.redis, `${fixture.store.key(kind)}:*`);
+      expect({ kind, keys }).toEqual({ kind, keys: [] });
+    }
+    const after = (await (await fetch(`${fixture.baseUrl}/api/flags/${id}`, { headers: { authorization: AUTH } })).json()) as Record<string, unknown>;
+    expect(after).toMatchObject({ id, status: 'confirmed', subject: null, text: null, contentExpired: true, decision: { decision: 'confirm', note: 'Not to be sent.' } });
 
     const audit = await fixture.store.auditEntries();
     expect(audit.filter((entry) => entry.item === flagged).map((entry) => entry.action)).toEqual(['stored', 'decision', 'view']);
-    expect(audit.filter((entry) => entry.item === id).map((entry) => entry.action)).toEqual(['stored', 'view', 'view', 'release-failed']);
+    expect(audit.filter((entry) => entry.item === id).map((entry) => entry.action)).toEqual(['stored', 'view', 'decision', 'view']);
     // nothing a message said is in the trail
     const everything = JSON.stringify(await fixture.redis.xrange(fixture.store.key('audit'), '-', '+'));
     expect(everything).not.toContain('Canary-subject');
