@@ -15,12 +15,12 @@ export interface Principal {
   readonly sessionToken?: string;
 }
 
-/** the window failed sign-ins are counted over, seconds */
+/** the window sign-in attempts are counted over, seconds */
 export const LOGIN_WINDOW_SECONDS = 15 * 60;
-/** failed sign-ins per user name in the window before that name is refused (429) */
-export const MAX_FAILURES_PER_USER = 5;
-/** failed sign-ins per client address in the window before that address is refused (429) */
-export const MAX_FAILURES_PER_ADDRESS = 20;
+/** sign-in attempts for one user name from one address in the window before that pair is refused (429) */
+export const MAX_ATTEMPTS_PER_USER_AND_ADDRESS = 5;
+/** sign-in attempts from one client address in the window before that address is refused (429) */
+export const MAX_ATTEMPTS_PER_ADDRESS = 20;
 /** scrypt needs 128 MiB and a core per check: at most this many run at once */
 const MAX_CONCURRENT_VERIFICATIONS = 2;
 /** a verified HTTP Basic credential is trusted again without scrypt for this long, milliseconds */
@@ -53,10 +53,19 @@ export class Accounts {
   }
 
   /** As `verify`, but remembers a success for a few minutes: API clients send Basic on every call. */
+  /** These Basic credentials were checked and right a moment ago: no need to check (or count) them again. */
+  knownGood(user: string, password: string): boolean {
+    const until = this.basicCache.get(this.basicKey(user, password));
+    return until !== undefined && until > Date.now();
+  }
+
+  private basicKey(user: string, password: string): string {
+    return createHash('sha256').update(`${user}\0${password}\0${this.hashes.get(user) ?? ''}`).digest('hex');
+  }
+
   async verifyBasic(user: string, password: string): Promise<{ ok: boolean; cached: boolean }> {
-    const key = createHash('sha256').update(`${user}\0${password}\0${this.hashes.get(user) ?? ''}`).digest('hex');
-    const until = this.basicCache.get(key);
-    if (until !== undefined && until > Date.now()) return { ok: true, cached: true };
+    const key = this.basicKey(user, password);
+    if (this.knownGood(user, password)) return { ok: true, cached: true };
     const ok = await this.verify(user, password);
     if (ok) {
       if (this.basicCache.size >= BASIC_CACHE_ENTRIES) this.basicCache.clear();
@@ -137,47 +146,49 @@ export class Sessions {
   }
 }
 
-/** Counts failed sign-ins per user name and per address; past the limit, refuses without checking. */
+/**
+ * Counts sign-in attempts per (user name, address) and per address, before the password is
+ * checked: a burst of simultaneous guesses is counted as it arrives, and past the limit the rest
+ * are refused without a check. A successful sign-in clears its own count. Nothing is counted per
+ * user name alone, so guesses from one address cannot lock the real user out from another.
+ */
 export class LoginLimiter {
   constructor(
     private readonly redis: Redis,
     private readonly keyPrefix: string,
   ) {}
 
-  /** 0 if a sign-in may be tried now, else seconds until it may. */
-  async retryAfter(user: string, address: string): Promise<number> {
-    const [userCount, userTtl, addressCount, addressTtl] = await Promise.all([
-      this.redis.get(this.userKey(user)),
-      this.redis.ttl(this.userKey(user)),
-      this.redis.get(this.addressKey(address)),
-      this.redis.ttl(this.addressKey(address)),
-    ]);
+  /** Counts an attempt; 0 if it may be checked now, else seconds until the pair or the address may try again. */
+  async attempt(user: string, address: string): Promise<number> {
+    const pair = this.pairKey(user, address);
+    const from = this.addressKey(address);
+    const replies = await this.redis
+      .multi()
+      .incr(pair)
+      .expire(pair, LOGIN_WINDOW_SECONDS, 'NX')
+      .incr(from)
+      .expire(from, LOGIN_WINDOW_SECONDS, 'NX')
+      .ttl(pair)
+      .ttl(from)
+      .exec();
+    const value = (index: number): number => Number(replies?.[index]?.[1] ?? 0);
     let wait = 0;
-    if (Number(userCount ?? 0) >= MAX_FAILURES_PER_USER) wait = Math.max(wait, userTtl > 0 ? userTtl : LOGIN_WINDOW_SECONDS);
-    if (Number(addressCount ?? 0) >= MAX_FAILURES_PER_ADDRESS) wait = Math.max(wait, addressTtl > 0 ? addressTtl : LOGIN_WINDOW_SECONDS);
+    if (value(0) > MAX_ATTEMPTS_PER_USER_AND_ADDRESS) wait = Math.max(wait, value(4) > 0 ? value(4) : LOGIN_WINDOW_SECONDS);
+    if (value(2) > MAX_ATTEMPTS_PER_ADDRESS) wait = Math.max(wait, value(5) > 0 ? value(5) : LOGIN_WINDOW_SECONDS);
     return wait;
   }
 
-  async failed(user: string, address: string): Promise<void> {
-    await this.redis
-      .multi()
-      .incr(this.userKey(user))
-      .expire(this.userKey(user), LOGIN_WINDOW_SECONDS, 'NX')
-      .incr(this.addressKey(address))
-      .expire(this.addressKey(address), LOGIN_WINDOW_SECONDS, 'NX')
-      .exec();
+  /** The attempt was right: it no longer counts against the pair or the address. */
+  async succeeded(user: string, address: string): Promise<void> {
+    await this.redis.multi().del(this.pairKey(user, address)).decr(this.addressKey(address)).exec();
   }
 
-  async succeeded(user: string): Promise<void> {
-    await this.redis.del(this.userKey(user));
-  }
-
-  private userKey(user: string): string {
-    return `${this.keyPrefix}:login-failures:user:${createHash('sha256').update(user).digest('hex').slice(0, 32)}`;
+  private pairKey(user: string, address: string): string {
+    return `${this.keyPrefix}:login-attempts:user-address:${createHash('sha256').update(`${user}\0${address}`).digest('hex').slice(0, 32)}`;
   }
 
   private addressKey(address: string): string {
-    return `${this.keyPrefix}:login-failures:address:${address}`;
+    return `${this.keyPrefix}:login-attempts:address:${address}`;
   }
 }
 

@@ -1,5 +1,6 @@
+import { get } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MAX_FAILURES_PER_USER } from '../../src/review/auth.js';
+import { MAX_ATTEMPTS_PER_USER_AND_ADDRESS } from '../../src/review/auth.js';
 import { FRAME_CSP, PAGE_CSP } from '../../src/review/server.js';
 import { addItem, basic, CANARY_BODY, CANARY_SUBJECT, Client, REVIEWER, startReviewFixture, type ReviewFixture } from './fixture.js';
 
@@ -80,7 +81,7 @@ describe('review page: access control', () => {
   });
 
   it('stops trying passwords after repeated failures, even the right one', async () => {
-    for (let attempt = 0; attempt < MAX_FAILURES_PER_USER; attempt += 1) {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS_PER_USER_AND_ADDRESS; attempt += 1) {
       expect((await new Client(fixture.baseUrl).signIn(REVIEWER.user, `guess-${attempt}`)).status).toBe(401);
     }
     const limited = await new Client(fixture.baseUrl).signIn();
@@ -89,6 +90,28 @@ describe('review page: access control', () => {
     const api = await fetch(`${fixture.baseUrl}/api/flags`, { headers: { authorization: AUTH } });
     expect(api.status).toBe(429);
     expect((await fixture.store.auditEntries()).some((entry) => entry.action === 'login' && entry.result === 'rate-limited')).toBe(true);
+  });
+
+  it('counts a burst of simultaneous guesses before checking them: past the limit none is checked', async () => {
+    const guesses = Array.from({ length: 40 }, (_, index) => fetch(`${fixture.baseUrl}/api/flags`, { headers: { authorization: basic(REVIEWER.user, `guess-${index}`) } }));
+    const statuses = (await Promise.all(guesses)).map((response) => response.status);
+    expect(statuses.filter((status) => status === 401)).toHaveLength(MAX_ATTEMPTS_PER_USER_AND_ADDRESS);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(40 - MAX_ATTEMPTS_PER_USER_AND_ADDRESS);
+    const checked = (await fixture.store.auditEntries()).filter((entry) => entry.action === 'login' && entry.result === 'failed');
+    expect(checked).toHaveLength(MAX_ATTEMPTS_PER_USER_AND_ADDRESS);
+  });
+
+  it('does not lock the reviewer out from another address when one address guesses their password', async () => {
+    for (let attempt = 0; attempt <= MAX_ATTEMPTS_PER_USER_AND_ADDRESS; attempt += 1) await new Client(fixture.baseUrl).signIn(REVIEWER.user, `guess-${attempt}`);
+    expect((await new Client(fixture.baseUrl).signIn()).status).toBe(429);
+    // the real reviewer, at their own desk (another loopback address)
+    expect(await statusFrom('127.0.0.2', `${fixture.baseUrl}/api/flags`, AUTH)).toBe(200);
+  });
+
+  it('never limits an API client that signs every request with the right password', async () => {
+    for (let request = 0; request < 3 * MAX_ATTEMPTS_PER_USER_AND_ADDRESS; request += 1) {
+      expect((await fetch(`${fixture.baseUrl}/api/flags`, { headers: { authorization: AUTH } })).status).toBe(200);
+    }
   });
 
   it('sets the session cookie HttpOnly and SameSite=Strict, and a new one at each sign-in', async () => {
@@ -375,3 +398,14 @@ describe('review page: lists, items and decisions', () => {
     expect(page).toMatch(/<label for="note">/);
   });
 });
+
+/** The status of a GET sent from `localAddress` (fetch cannot choose the address it sends from). */
+function statusFrom(localAddress: string, url: string, authorization: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const request = get(url, { localAddress, headers: { authorization } }, (response) => {
+      response.resume();
+      resolve(response.statusCode ?? 0);
+    });
+    request.on('error', reject);
+  });
+}
