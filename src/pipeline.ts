@@ -4,7 +4,7 @@ import { screeningError, type Filter, type FilterContext, type Finding } from '.
 import type { ScreenedMessage } from './message/model.js';
 import { parseMessage, type Envelope } from './message/parse.js';
 import type { RawMessage } from './message/raw.js';
-import { decide, type Decision } from './policy.js';
+import { decide, unscreenedFinding, type Decision } from './policy.js';
 import { detectEnquiry, type EnquiryOpening } from './sla/enquiries.js';
 import { errorMessage } from './errors.js';
 
@@ -37,7 +37,8 @@ export async function screen(input: ScreeningInput, environment: ScreeningEnviro
   const message = await parseMessage(input.raw, input.envelope, directory, { maxParseBytes: config.relay.screening.maxParseBytes });
   const findings: Finding[] = [];
   if (message.problems.some((problem) => problem.startsWith('MIME parse failed'))) {
-    findings.push(screeningError('PARSE_FAILED', 'the message could not be parsed as MIME; it was delivered unscreened', message.problems[0] ?? ''));
+    const unscreened = unscreenedFinding(config, message.problems[0] ?? 'MIME parse failed', 'the message could not be parsed as MIME');
+    findings.push(unscreened.rule === 'SCREENING_FAILED' ? { ...unscreened, rule: 'PARSE_FAILED' } : unscreened);
   }
   for (const filter of environment.filters) {
     const settings = config.filters[filter.id];

@@ -1,5 +1,5 @@
 import type { Config, FilterAction } from './config/schema.js';
-import { SCREENING_ERROR, type Finding } from './finding.js';
+import { SCREENING_ERROR, screeningError, type Finding } from './finding.js';
 
 /**
  * What happens to a message: delivered (findings, if any, are named in the header), delivered
@@ -74,4 +74,18 @@ export function screeningHeaderValue(decision: { readonly action: Action; readon
   const parts = [`action=${decision.action}`, `findings=${ids.length > 0 ? ids.join(',') : 'none'}`];
   if (reviewId) parts.push(`review=${reviewId}`);
   return parts.join('; ');
+}
+
+/**
+ * The finding for a message that could not be screened at all (it overran the screening budget,
+ * its worker died, it could not be parsed): when any enabled filter must not let mail pass
+ * unscreened (`failOpen: false`), the message is deferred, as that filter's own failure would be;
+ * otherwise it goes on unscreened, marked.
+ */
+export function unscreenedFinding(config: Config, reason: string, what = 'the message could not be screened'): Finding {
+  const closed = Object.entries(config.filters).filter(([, settings]) => settings.enabled && !settings.failOpen).map(([id]) => id);
+  if (closed.length > 0) {
+    return screeningError('FILTER_FAILED_CLOSED', `${what} (${reason}); the message was deferred, since ${closed.join(', ')} may not let mail pass unscreened`, reason);
+  }
+  return screeningError('SCREENING_FAILED', `${what} (${reason}); it was delivered unscreened`, reason);
 }

@@ -50,7 +50,7 @@ export const filterSettingsSchema = z.object({
   failOpen: z
     .boolean()
     .default(true)
-    .describe('if the filter fails or overruns: true = deliver with a screening-error finding, false = defer (4xx)'),
+    .describe('if the filter fails or overruns, or the message cannot be screened at all (it overruns relay.screening.timeoutMs, its worker dies, it cannot be parsed): true = deliver with a screening-error finding, false = defer (4xx)'),
 });
 export type FilterSettings = z.infer<typeof filterSettingsSchema>;
 

@@ -5,10 +5,9 @@ import { Directory } from '../directory.js';
 import type { Logger } from '../log.js';
 import type { Envelope } from '../message/parse.js';
 import { rawLength, type RawMessage, type SpooledMessage } from '../message/raw.js';
-import { screeningError } from '../finding.js';
 import type { ScreeningEnvironment, ScreeningResult } from '../pipeline.js';
 import { GatewayError } from '../errors.js';
-import { decide } from '../policy.js';
+import { decide, unscreenedFinding } from '../policy.js';
 import { bankHolidayTable, HOLIDAY_STATE, holidayYears, type BankHolidayTable } from '../sla/calendar.js';
 import { startThread } from '../thread.js';
 
@@ -221,7 +220,7 @@ export class Screener {
       const slot = chosen;
       slot.inFlight.set(pending.job.id, pending);
       pending.timer = setTimeout(() => {
-        this.logger.warn({ budgetMs: this.config.relay.screening.timeoutMs }, 'screening overran its budget: worker restarted, message delivered unscreened');
+        this.logger.warn({ budgetMs: this.config.relay.screening.timeoutMs }, 'screening overran its budget: worker restarted, message delivered unscreened or deferred as the policy says');
         this.replace(slot.worker, `screening took longer than ${this.config.relay.screening.timeoutMs} ms`);
       }, this.config.relay.screening.timeoutMs);
       slot.worker.postMessage(pending.job);
@@ -280,8 +279,7 @@ export class Screener {
   }
 
   private failed(job: ScreeningJob, reason: string): ScreeningResult {
-    const finding = screeningError('SCREENING_FAILED', `the message could not be screened (${reason}); it was delivered unscreened`, reason);
-    const decision = decide([finding], this.config);
+    const decision = decide([unscreenedFinding(this.config, reason)], this.config);
     return {
       ...decision,
       enquiry: null,

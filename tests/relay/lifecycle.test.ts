@@ -32,6 +32,22 @@ describe('relay lifecycle', () => {
     }
   });
 
+  it('defers, saying why, a message that overruns its screening budget when a filter may not let mail pass unscreened', async () => {
+    const sink = await startSink();
+    const strict = { 'abusive-language': { enabled: true, action: 'flag' as const, minScore: 0, timeoutMs: 2_000, failOpen: false } };
+    const relay = await startRelay(sink.address, { relay: { screening: { workers: 1, timeoutMs: 1, maxParseBytes: 10_485_760 } }, filters: strict });
+    try {
+      const result = await sendThrough(relay.port, ENVELOPE, MESSAGE);
+      expect(result.ok).toBe(false);
+      expect(result.responseCode).toBe(451);
+      expect(result.response).toMatch(/abusive-language may not let mail pass unscreened/);
+      expect(sink.messages).toHaveLength(0);
+    } finally {
+      await relay.close();
+      await sink.close();
+    }
+  });
+
   it('offers STARTTLS when a key and certificate are configured, and relays over it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mog-tls-'));
     const key = join(dir, 'key.pem');
