@@ -262,9 +262,8 @@ function predicateOf(tokens: readonly Token[], group: GroupSpan): GroupAbuse | u
     if (smear && (sawCopula || FILLERS.has(tokens[k - 1]?.word ?? '') || k === group.to)) {
       // "Muslim women are sick of …", "are trouble to organise": a smear word used as something else
       if ((word === 'sick' || word === 'ill' || word === 'tired') && /^(of|with|from|after|leave)$/.test(tokens[k + 1]?.word ?? '')) return undefined;
-      if (word === 'problem' || word === 'trouble' || word === 'ill' || word === 'mental') {
-        if (!/^(a|the|nothing|just|all|mentally)$/.test(tokens[k - 1]?.word ?? '') && word !== 'ill') return undefined;
-      }
+      // "… are a problem" smears; "… are trouble to organise" need not
+      if (/^(problem|trouble|mental)$/.test(word) && !/^(a|the|nothing|just|all)$/.test(tokens[k - 1]?.word ?? '')) return undefined;
       return at(group, k + 1, smear[0], smear[1], smear[0] === 'dehumanising' ? 'dehumanising language about a group' : 'hateful generalisation about a group');
     }
     const harm = HARMS.get(word);
