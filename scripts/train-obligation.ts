@@ -20,25 +20,24 @@
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { obligationModelPath, obligationWords } from '../filters/obligation/obligation-model.js';
 import { sentenceFeatures, sigmoid } from '../filters/shared/sentence-model.js';
 import { splitSentences } from '../filters/shared/sentences.js';
 import { tokenise } from '../filters/shared/tokens.js';
 import { ENRON_INTENT_FILES, PROJECT_ROOT, readEnronIntentSentences, sha256Of } from './abusive-language/data.js';
-import { confusion, corpusFiles, fit, modelFile, operatingPoint, readCorpusFolder, round, shiftedBias, type Scored } from './sentence-model/train.js';
+import { confusion, corpusFiles, fit, modelFile, operatingPoint, readCorpusFolder, round, shiftedBias, type Scored, trainingOptions } from './sentence-model/train.js';
 
 const CORPUS = join(PROJECT_ROOT, 'filters', 'obligation', 'corpus');
 const EVERYDAY = ['background-plane.jsonl', 'background-usk.jsonl'].map((file) => join(PROJECT_ROOT, 'filters', 'abusive-language', 'corpus', 'train', file));
 const VERSION = '1.0.0';
 
-interface Parameters {
+type Parameters = {
   c: number;
   corpusWeight: number;
   businessWeight: number;
   minDf: number;
   targetPrecision: number;
-}
+};
 
 const DEFAULTS: Parameters = { c: 0.5, corpusWeight: 4, businessWeight: 1, minDf: 2, targetPrecision: 0.92 };
 
@@ -69,17 +68,7 @@ function judge(text: string, bias: number, weights: ReadonlyMap<string, number>)
 }
 
 function main(): void {
-  const { values } = parseArgs({
-    options: { c: { type: 'string' }, 'corpus-weight': { type: 'string' }, 'business-weight': { type: 'string' }, 'min-df': { type: 'string' }, 'target-precision': { type: 'string' }, 'no-write': { type: 'boolean' } },
-  });
-  const parameters: Parameters = {
-    c: Number(values.c ?? DEFAULTS.c),
-    corpusWeight: Number(values['corpus-weight'] ?? DEFAULTS.corpusWeight),
-    businessWeight: Number(values['business-weight'] ?? DEFAULTS.businessWeight),
-    minDf: Number(values['min-df'] ?? DEFAULTS.minDf),
-    targetPrecision: Number(values['target-precision'] ?? DEFAULTS.targetPrecision),
-  };
-  for (const [key, value] of Object.entries(parameters)) if (!Number.isFinite(value)) throw new Error(`--${key} must be a number`);
+  const { parameters, write } = trainingOptions<Parameters>(DEFAULTS);
   const corpus: Item[] = readCorpusFolder(join(CORPUS, 'train')).map((line) => ({ text: line.text, label: line.label, fold: line.writer, weight: parameters.corpusWeight }));
   if (corpus.length === 0) throw new Error(`no training corpus in ${join(CORPUS, 'train')}`);
   const dev = readCorpusFolder(join(CORPUS, 'dev'));
@@ -105,7 +94,7 @@ function main(): void {
   process.stdout.write(`operating point ${threshold} (out-of-fold precision ${oof.precision.toFixed(3)}, recall ${oof.recall.toFixed(3)})\n`);
   process.stdout.write(`dev split (${dev.length} items, never tuned on), sentences judged alone: precision ${devFigures.precision.toFixed(3)}, recall ${devFigures.recall.toFixed(3)}\n`);
   process.stdout.write(`everyday mail flagged by the final fit (trained on): ${(everydayRate * 100).toFixed(2)}%\n`);
-  if (values['no-write']) return;
+  if (!write) return;
   const file = modelFile({
     task: 'obligation',
     version: VERSION,

@@ -21,7 +21,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { Config } from '../src/config/schema.js';
 import { namedIn, PARTY_MODEL_FILE, partyModelPath, partyWords } from '../filters/pre-election/party-political.js';
 import { politicalNames, type PoliticalNames } from '../filters/shared/political-names.js';
@@ -30,7 +29,7 @@ import { splitSentences } from '../filters/shared/sentences.js';
 import { tokenise } from '../filters/shared/tokens.js';
 import { configWith } from '../tests/helpers/config.js';
 import { parseCsv, PROJECT_ROOT, SHARED_DATA, sha256Of } from './abusive-language/data.js';
-import { confusion, corpusFiles as filesIn, fit, modelFile, operatingPoint, readCorpusFolder, round, shiftedBias, type Scored } from './sentence-model/train.js';
+import { confusion, corpusFiles as filesIn, fit, modelFile, operatingPoint, readCorpusFolder, round, shiftedBias, type Scored, trainingOptions } from './sentence-model/train.js';
 
 const CORPUS = join(PROJECT_ROOT, 'filters', 'pre-election', 'corpus');
 const POSTS = join(SHARED_DATA, 'politician-social-posts', 'political_social_media.csv');
@@ -68,7 +67,7 @@ interface Item {
   readonly names: PoliticalNames;
 }
 
-interface Parameters {
+type Parameters = {
   c: number;
   corpusWeight: number;
   postsWeight: number;
@@ -76,7 +75,7 @@ interface Parameters {
   targetPrecision: number;
   /** how many times a mention of a party counts against a party-political sentence when the operating point is chosen */
   negativeWeight: number;
-}
+};
 
 const DEFAULTS: Parameters = { c: 0.5, corpusWeight: 8, postsWeight: 1, minDf: 2, targetPrecision: 0.92, negativeWeight: 3 };
 
@@ -137,18 +136,7 @@ function judge(item: Item, bias: number, weights: ReadonlyMap<string, number>): 
 }
 
 function main(): void {
-  const { values } = parseArgs({
-    options: { c: { type: 'string' }, 'corpus-weight': { type: 'string' }, 'posts-weight': { type: 'string' }, 'min-df': { type: 'string' }, 'target-precision': { type: 'string' }, 'negative-weight': { type: 'string' }, 'no-write': { type: 'boolean' } },
-  });
-  const parameters: Parameters = {
-    c: Number(values.c ?? DEFAULTS.c),
-    corpusWeight: Number(values['corpus-weight'] ?? DEFAULTS.corpusWeight),
-    postsWeight: Number(values['posts-weight'] ?? DEFAULTS.postsWeight),
-    minDf: Number(values['min-df'] ?? DEFAULTS.minDf),
-    targetPrecision: Number(values['target-precision'] ?? DEFAULTS.targetPrecision),
-    negativeWeight: Number(values['negative-weight'] ?? DEFAULTS.negativeWeight),
-  };
-  for (const [key, value] of Object.entries(parameters)) if (!Number.isFinite(value)) throw new Error(`--${key} must be a number`);
+  const { parameters, write } = trainingOptions<Parameters>(DEFAULTS);
   const uk = namesFor(UK_TRAINING_PARTIES);
   const us = namesFor(US_TRAINING_PARTIES, US_CANDIDATES);
   const corpus = readCorpus('train', uk);
@@ -178,7 +166,7 @@ function main(): void {
   process.stdout.write(`operating point ${threshold} (out-of-fold precision ${oof.precision.toFixed(3)}, recall ${oof.recall.toFixed(3)})\n`);
   process.stdout.write(`dev split (${devFigures.items} items, never tuned on): precision ${devFigures.precision.toFixed(3)}, recall ${devFigures.recall.toFixed(3)}\n`);
   process.stdout.write(`held-out posts that name a party or candidate (${heldOut.items} of ${posts.heldOut.length}): precision ${heldOut.precision.toFixed(3)}, recall ${heldOut.recall.toFixed(3)}\n`);
-  if (values['no-write']) return;
+  if (!write) return;
   const file = modelFile({
     task: 'party-political',
     version: VERSION,

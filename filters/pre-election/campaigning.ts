@@ -1,5 +1,5 @@
-import { findParties, findPeople, type NameMatch, type PoliticalNames } from '../shared/political-names.js';
-import type { PartyPoliticalModel } from './party-political.js';
+import type { NameMatch, PoliticalNames } from '../shared/political-names.js';
+import { namedIn, type NamedInSentence, type PartyPoliticalModel } from './party-political.js';
 import { compilePatterns, findPatterns } from '../shared/token-pattern.js';
 import type { Token } from '../shared/tokens.js';
 
@@ -54,19 +54,19 @@ const MARKERS = compilePatterns([
 export function findCampaigning(tokens: readonly Token[], names: PoliticalNames, model?: PartyPoliticalModel): Campaigning[] {
   const found: Campaigning[] = [];
   if (disowns(tokens)) return found;
-  const shaped = findShapes(tokens, names);
+  // the names are found once, for the shapes and the model alike
+  const named = namedIn(tokens, names);
+  const shaped = findShapes(tokens, named);
   if (shaped.length > 0 || !model) return shaped;
-  const reading = model.read(tokens, names);
+  const reading = model.readNamed(tokens, named);
   if (reading && reading.probability >= 0.5 && tokens.length > 0) {
     found.push({ start: 0, end: tokens.length, what: `promotes or attacks ${reading.about} (party-political model ${model.version}, ${reading.probability.toFixed(2)})`, strong: reading.probability >= 0.85, byModel: true });
   }
   return found;
 }
 
-function findShapes(tokens: readonly Token[], names: PoliticalNames): Campaigning[] {
+function findShapes(tokens: readonly Token[], { parties, people }: NamedInSentence): Campaigning[] {
   const found: Campaigning[] = [];
-  const parties = findParties(tokens, names);
-  const people = findPeople(tokens, names).filter((match) => match.value.kind !== 'office-holder');
   const electionNearby = tokens.some((token) => ELECTION_WORDS.has(token.lower));
   const startingAt = <T>(matches: readonly NameMatch<T>[], index: number): NameMatch<T> | undefined => matches.find((match) => match.start === index);
 

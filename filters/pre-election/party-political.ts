@@ -25,10 +25,20 @@ export interface PartyPoliticalReading {
   readonly about: string;
 }
 
+/** the parties and people a sentence names, and whether the model judges it */
+export interface NamedInSentence {
+  readonly parties: readonly NameMatch<PartyReference>[];
+  readonly people: readonly NameMatch<NamedPerson>[];
+  /** it names a party or a candidate */
+  readonly judged: boolean;
+}
+
 export interface PartyPoliticalModel {
   readonly version: string;
   /** undefined when the sentence names no party or candidate */
   read(tokens: readonly Token[], names: PoliticalNames): PartyPoliticalReading | undefined;
+  /** the same, for a sentence whose names the caller has found already */
+  readNamed(tokens: readonly Token[], named: NamedInSentence): PartyPoliticalReading | undefined;
 }
 
 /** The words the model reads: parties and people as placeholders, the rest as `plainWord` gives them. */
@@ -51,21 +61,22 @@ export function partyWords(tokens: readonly Token[], parties: readonly NameMatch
 }
 
 /** The parties and people of a sentence, and whether the model judges it: it names a party or a candidate. */
-export function namedIn(tokens: readonly Token[], names: PoliticalNames): { parties: NameMatch<PartyReference>[]; people: NameMatch<NamedPerson>[]; judged: boolean } {
+export function namedIn(tokens: readonly Token[], names: PoliticalNames): NamedInSentence {
   const parties = findParties(tokens, names);
   const people = findPeople(tokens, names).filter((match) => match.value.kind !== 'office-holder');
   return { parties, people, judged: parties.length > 0 || people.some((match) => match.value.kind === 'candidate') };
 }
 
 export function partyPoliticalModel(model: SentenceModel): PartyPoliticalModel {
+  const readNamed = (tokens: readonly Token[], { parties, people, judged }: NamedInSentence): PartyPoliticalReading | undefined => {
+    if (!judged) return undefined;
+    const first = [...parties.map((match) => ({ start: match.start, name: match.value.party })), ...people.map((match) => ({ start: match.start, name: match.value.name }))].sort((a, b) => a.start - b.start)[0];
+    return { probability: model.probability(partyWords(tokens, parties, people)), about: first?.name ?? '' };
+  };
   return {
     version: model.version,
-    read(tokens, names) {
-      const { parties, people, judged } = namedIn(tokens, names);
-      if (!judged) return undefined;
-      const first = [...parties.map((match) => ({ start: match.start, name: match.value.party })), ...people.map((match) => ({ start: match.start, name: match.value.name }))].sort((a, b) => a.start - b.start)[0];
-      return { probability: model.probability(partyWords(tokens, parties, people)), about: first?.name ?? '' };
-    },
+    read: (tokens, names) => readNamed(tokens, namedIn(tokens, names)),
+    readNamed,
   };
 }
 

@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
+import { parseArgs } from 'node:util';
 import { SENTENCE_MODEL_FORMAT, type SentenceModelFile } from '../../filters/shared/sentence-model.js';
 import { PROJECT_ROOT } from '../abusive-language/data.js';
 
@@ -118,4 +119,24 @@ export function modelFile(fields: Omit<SentenceModelFile, 'format' | 'trainedAt'
     trainedAt: new Date().toISOString(),
     weights: Object.fromEntries(Object.entries(fields.weights).sort(([a], [b]) => (a < b ? -1 : 1))),
   };
+}
+
+/**
+ * The trainer's numeric parameters from the command line, each an option named after its key in
+ * kebab case (`corpusWeight` → `--corpus-weight X`), with `defaults` for the rest; and whether
+ * `--no-write` asks for figures only.
+ */
+export function trainingOptions<T extends Record<string, number>>(defaults: T, args: readonly string[] = process.argv.slice(2)): { parameters: T; write: boolean } {
+  const flag = (key: string): string => key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+  const options: Record<string, { type: 'string' | 'boolean' }> = { 'no-write': { type: 'boolean' } };
+  for (const key of Object.keys(defaults)) options[flag(key)] = { type: 'string' };
+  const { values } = parseArgs({ args: [...args], options });
+  const parameters: Record<string, number> = {};
+  for (const [key, fallback] of Object.entries(defaults)) {
+    const given = values[flag(key)];
+    const value = typeof given === 'string' ? Number(given) : fallback;
+    if (!Number.isFinite(value)) throw new Error(`--${flag(key)} must be a number`);
+    parameters[key] = value;
+  }
+  return { parameters: parameters as T, write: values['no-write'] !== true };
 }
