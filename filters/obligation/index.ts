@@ -203,17 +203,21 @@ function collect(source: TextSource, author: Author, externalRecipient: boolean,
   }
 }
 
-/** The whole sentence sits inside quotation marks: someone else's words. */
+/** The whole sentence, from its first word to its last, sits inside quotation marks: someone else's words. */
 function wholeSentenceQuoted(sentence: ReadSentence): boolean {
-  const first = sentence.tokens.find((token) => /[\p{L}\p{N}]/u.test(token.text));
-  const last = [...sentence.tokens].reverse().find((token) => /[\p{L}\p{N}]/u.test(token.text));
-  return first !== undefined && last !== undefined && insideAny(sentence.quotations, first.start, last.end);
+  const isWord = (token: Token): boolean => /[\p{L}\p{N}]/u.test(token.text);
+  return quotedSpan(sentence, sentence.tokens.findIndex(isWord), sentence.tokens.findLastIndex(isWord) + 1);
 }
 
 /** The commitment sits inside quotation marks: someone else's words, not the writer's. */
 function reported(sentence: ReadSentence, commitment: Commitment): boolean {
-  const first = sentence.tokens[commitment.start];
-  const last = sentence.tokens[commitment.end - 1];
+  return quotedSpan(sentence, commitment.start, commitment.end);
+}
+
+/** Tokens [start, end) of the sentence sit inside quotation marks. */
+function quotedSpan(sentence: ReadSentence, start: number, end: number): boolean {
+  const first = sentence.tokens[start];
+  const last = sentence.tokens[end - 1];
   return first !== undefined && last !== undefined && insideAny(sentence.quotations, first.start, last.end);
 }
 
