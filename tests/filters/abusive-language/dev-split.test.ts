@@ -12,14 +12,14 @@ import { exampleConfig } from '../../helpers/config.js';
 /**
  * The corpus's dev split (written by writers the training split does not have, never trained or
  * tuned on), each item sent as mail in its direction and screened by the filter as the example
- * policy sets it. The floors are just below what the shipped filter reaches (precision 96.3%, recall
- * 66.0% of the abuse in the categories it reports), so a change that makes the filter find less, or flag more of what it must not, fails here;
+ * policy sets it. The floors are just below what the shipped filter reaches (precision 99.2%, recall
+ * 61.9% of the abuse in the categories it reports), so a change that makes the filter find less, or flag more of what it must not, fails here;
  * the aim is recall ≥ 0.85 at precision ≥ 0.9. `npm run eval` prints the figures.
  */
 const LEAST_PRECISION = 0.95;
-const LEAST_RECALL = 0.64;
-/** the most of any kind of hard negative (quotation, counter-speech, negation …) that may be flagged; the shipped model flags 2 of 13 legitimate chasing */
-const MOST_FLAGGED_OF_A_KIND = 0.16;
+const LEAST_RECALL = 0.61;
+/** the most of any kind of hard negative (quotation, counter-speech, negation …) that may be flagged; the shipped model flags 1 of 20 negations */
+const MOST_FLAGGED_OF_A_KIND = 0.1;
 
 let results: Array<{ item: CorpusItem; flagged: boolean }>;
 beforeAll(async () => {

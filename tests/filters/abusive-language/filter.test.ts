@@ -365,7 +365,7 @@ function settingsWith(probability: number): DetectorSettings {
     version: 'test',
     trainedAt: '2027-01-01',
     readsPairs: false,
-    words: () => ({ sum: 0, count: 0, embedding: new Float64Array(0), known: 0 }),
+    words: () => ({ sum: 0, count: 0, embedding: new Float64Array(0), known: 0, network: { words: [] } }),
     probability: () => probability,
     categories: () => [['personal-attack', 1]],
   };
@@ -599,8 +599,14 @@ describe('the trained model', () => {
     expect(vectors.clusterOf('xqzvw')).toBeUndefined();
   });
 
+  // the regression alone; network.test.ts checks how the network's logit is mixed in
+  const regressionOnly = (): ModelFile => {
+    const { combination: _network, ...rest } = file;
+    return rest;
+  };
+
   it('rates a sentence as the sum of its named features, without building their names', () => {
-    const model = modelFromFile(file, vectors);
+    const model = modelFromFile(regressionOnly(), vectors);
     const vocabulary = decodeVocabulary();
     for (const text of ['You are a useless idiot!!', 'Thanks, the f***ing report is late again @USER', 'Could you let me know the programme?', '', '...']) {
       const tokens = tokenize(text, vocabulary);
@@ -611,7 +617,7 @@ describe('the trained model', () => {
   });
 
   it('rates two sentences read as one as it rates their tokens together, without reading them again', () => {
-    const model = modelFromFile(file, vectors);
+    const model = modelFromFile(regressionOnly(), vectors);
     const first = readSentence('I sit on the appointments panel.', namesOf([]));
     const second = readSentence('Think very carefully about your recommendation.', namesOf([]));
     const pair = pairReading(first, second);
@@ -620,7 +626,7 @@ describe('the trained model', () => {
   });
 
   it('reads a sentence it rates abusive into categories that add up to one, most likely first', () => {
-    const model = modelFromFile(file, vectors);
+    const model = modelFromFile(regressionOnly(), vectors);
     const categories = model.categories(tokenize('I sit on the panel that decides whether you pass probation.', decodeVocabulary()), ['s:mark:you']);
     expect(categories.reduce((sum, [, share]) => sum + share, 0)).toBeCloseTo(1, 6);
     expect(categories.map(([, share]) => share)).toEqual([...categories.map(([, share]) => share)].sort((a, b) => b - a));
