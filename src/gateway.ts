@@ -61,7 +61,13 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
 
   // a connection of its own: WAITAOF confirms the writes made on it; commandTimeout exceeds its 2 s wait
   const reviewRedis = redis.connect({ maxRetriesPerRequest: 2, commandTimeout: 10_000 });
-  const reviewStore = new ReviewStore({ redis: reviewRedis, prefix: config.redis.prefix, retentionMs: config.review.retentionDays * 86_400_000, logger });
+  const reviewStore = new ReviewStore({
+    redis: reviewRedis,
+    prefix: config.redis.prefix,
+    retentionMs: config.review.retentionDays * 86_400_000,
+    acceptVolatileHolds: config.review.volatileHolds === 'accept',
+    logger,
+  });
   const review = createReviewEffects(reviewStore, { config, logger, ...(mailer ? { mailer } : {}) });
   const reviewServer = await startReviewServer({ config, store: reviewStore, logger, nextHop, ...(mailer ? { mailer } : {}), ...(enquiries ? { enquiries } : {}) });
 

@@ -28,7 +28,8 @@ describe('the gateway as `start` runs it', () => {
     const config = configWith({
       relay: { listen: '127.0.0.1:0', nextHop: sink.address, hostname: 'gateway.test', screening: { workers: 1 }, spool: { directory: spoolDirectory } },
       redis: { url: TEST_REDIS_URL, prefix, embedded: 'never' },
-      review: { listen: '127.0.0.1:0', accounts: [{ user: 'nadia', passwordHash }] },
+      // the test Redis keeps no append-only file; tests/review/durability.test.ts covers refusing holds on one
+      review: { listen: '127.0.0.1:0', accounts: [{ user: 'nadia', passwordHash }], volatileHolds: 'accept' },
       notify: { from: 'gateway@greyfordvale.gov.uk', smtp: sink.address },
     });
     gateway = await startGateway(config, { logger: silentLogger });

@@ -120,11 +120,23 @@ const relaySchema = z.strictObject({
   maxMessageBytes: z.number().int().positive().max(1_073_741_824, 'at most 1 GiB (1073741824 bytes)').default(26_214_400).describe('SIZE limit, bytes (default 25 MiB)'),
   maxRecipients: z.number().int().min(100).default(100).describe('recipients per message; more get 452 4.5.3'),
   maxClients: z.number().int().positive().default(500).describe('concurrent SMTP connections; more get 421'),
+  maxClientsPerAddress: z
+    .number()
+    .int()
+    .positive()
+    .default(100)
+    .describe("concurrent SMTP connections from one client address; more get 421 (the upstream MTA's connection limit to the gateway must fit under it)"),
   maxReceivedHeaders: z.number().int().min(10).default(50).describe('loop guard: refuse with 554 5.4.6 at this many Received lines'),
   maxHeaderBytes: z.number().int().positive().default(1_048_576).describe('header block larger than this is refused with 552 5.3.4'),
   maxLineBytes: z.number().int().min(1000).default(100_000).describe('a line longer than this (octets, with CRLF) is refused with 500 5.5.2; RFC 5321 asks for 1000, real mail is often longer'),
   socketTimeoutMs: z.number().int().positive().default(300_000).describe('idle time before a client is disconnected'),
   transactionTimeoutMs: z.number().int().positive().default(600_000).describe('longest a single message transaction may take'),
+  commandTimeoutMs: z
+    .number()
+    .int()
+    .positive()
+    .default(120_000)
+    .describe('longest a client may spend, from connecting or from the end of its last message, before it starts a message (MAIL FROM); commands trickled slowly do not extend it'),
   nextHopTimeoutMs: z.number().int().positive().default(60_000).describe('longest wait for the next hop before answering 451'),
   nextHopPoolSize: z.number().int().positive().max(200).default(20).describe('kept-open connections to the next hop'),
   heapGrowthPercent: z
@@ -223,6 +235,10 @@ export const configSchema = z.strictObject({
       accounts: z.array(reviewAccountSchema).default([]),
       publicUrl: z.string().url().optional().describe('link used in notices to the Monitoring Officer'),
       retentionDays: z.number().int().positive().default(90).describe('message content is deleted this long after receipt; the audit trail stays'),
+      volatileHolds: z
+        .enum(['refuse', 'accept'])
+        .default('refuse')
+        .describe('a Redis that could lose a held message (no append-only file, or a maxmemory-policy other than noeviction): refuse such holds with 451, or accept them'),
       sessionIdleMinutes: z.number().int().positive().max(1440).default(15).describe('a review sign-in ends after this long without a request'),
       sessionMaxHours: z.number().int().positive().max(72).default(10).describe('a review sign-in ends this long after it began, however active'),
       notifySender: z
@@ -241,7 +257,7 @@ export const configSchema = z.strictObject({
         .optional()
         .describe('sign-in by a reverse proxy (e.g. one doing Entra ID); the proxy must strip the header from client requests'),
     })
-    .default({ listen: '127.0.0.1:8025', accounts: [], retentionDays: 90, sessionIdleMinutes: 15, sessionMaxHours: 10, notifySender: 'none' }),
+    .default({ listen: '127.0.0.1:8025', accounts: [], retentionDays: 90, volatileHolds: 'refuse', sessionIdleMinutes: 15, sessionMaxHours: 10, notifySender: 'none' }),
   notify: z
     .strictObject({
       from: email.describe('envelope sender and From: of reminders and notices'),

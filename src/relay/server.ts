@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import type { Config } from '../config/schema.js';
-import { errorMessage, SmtpReplyError, UnusableSettingError } from '../errors.js';
+import { errorMessage, GatewayError, SmtpReplyError, UnusableSettingError } from '../errors.js';
 import { SCREENING_ERROR } from '../finding.js';
 import type { Logger } from '../log.js';
 import { isSpooled, rawBytes, rawLength, type RawMessage } from '../message/raw.js';
@@ -62,6 +62,11 @@ export class Relay {
   private readonly hostname: string;
   private readonly maxScreeningHeaderBytes: number;
   private readonly transactions = new Map<string, Transaction>();
+  /** open connections per client address, and the sessions counted in them */
+  private readonly clientsByAddress = new Map<string, number>();
+  private readonly countedSessions = new Set<string>();
+  /** per session: the deadline for starting a message, running while no transaction is open */
+  private readonly commandTimers = new Map<string, NodeJS.Timeout>();
   private readonly background = new Set<Promise<void>>();
   private readonly spool: Spool;
   private shuttingDown = false;
@@ -85,8 +90,17 @@ export class Relay {
       socketTimeout: relay.socketTimeoutMs,
       closeTimeout: SHUTDOWN_GRACE_MS,
       logger: false,
-      onConnect: (_session, callback) => {
+      onConnect: (session, callback) => {
         if (this.shuttingDown) return callback(new SmtpReplyError(421, '4.3.2 Gateway shutting down, try again later'));
+        const address = session.remoteAddress;
+        const open = this.clientsByAddress.get(address) ?? 0;
+        if (open >= relay.maxClientsPerAddress) {
+          this.options.logger.warn({ client: address, open }, 'too many connections from one address: refused');
+          return callback(new SmtpReplyError(421, `4.7.0 Too many connections from ${address} (at most ${relay.maxClientsPerAddress}); try again later`));
+        }
+        this.clientsByAddress.set(address, open + 1);
+        this.countedSessions.add(session.id);
+        this.startCommandTimer(session);
         callback();
       },
       onMailFrom: (_address, session, callback) => {
@@ -101,6 +115,12 @@ export class Relay {
       },
       onData: (stream, session, callback) => this.onData(stream, session, callback),
       onClose: (session) => {
+        this.stopCommandTimer(session);
+        if (this.countedSessions.delete(session.id)) {
+          const open = (this.clientsByAddress.get(session.remoteAddress) ?? 1) - 1;
+          if (open > 0) this.clientsByAddress.set(session.remoteAddress, open);
+          else this.clientsByAddress.delete(session.remoteAddress);
+        }
         const transaction = this.transactions.get(session.id);
         if (transaction) {
           transaction.abandoned = true;
@@ -133,9 +153,16 @@ export class Relay {
   }
 
   /** Open SMTP connections and message transactions in flight, for monitoring and leak checks. */
-  stats(): { connections: number; transactions: number; backgroundTasks: number; spoolFiles: number } {
+  stats(): { connections: number; transactions: number; backgroundTasks: number; spoolFiles: number; clientAddresses: number; commandTimers: number } {
     const connections = Reflect.get(this.server, 'connections') as Set<unknown> | undefined;
-    return { connections: connections?.size ?? 0, transactions: this.transactions.size, backgroundTasks: this.background.size, spoolFiles: this.spool.size };
+    return {
+      connections: connections?.size ?? 0,
+      transactions: this.transactions.size,
+      backgroundTasks: this.background.size,
+      spoolFiles: this.spool.size,
+      clientAddresses: this.clientsByAddress.size,
+      commandTimers: this.commandTimers.size,
+    };
   }
 
   /** Stops accepting, lets transactions in flight finish (or 421s them after the grace period). */
@@ -145,7 +172,29 @@ export class Relay {
     await Promise.allSettled([...this.background]);
   }
 
+  /**
+   * The idle limit is reset by every byte, so a client trickling commands could keep a connection
+   * for ever; this deadline runs from connecting, or from the end of a message, until the next
+   * MAIL FROM, whatever arrives meanwhile.
+   */
+  private startCommandTimer(session: SMTPServerSession): void {
+    this.stopCommandTimer(session);
+    const timer = setTimeout(() => {
+      this.commandTimers.delete(session.id);
+      this.options.logger.info({ session: session.id, client: session.remoteAddress }, 'no message started in time: connection closed');
+      this.closeConnection(session, '4.4.2 Command time limit exceeded');
+    }, this.options.config.relay.commandTimeoutMs);
+    timer.unref();
+    this.commandTimers.set(session.id, timer);
+  }
+
+  private stopCommandTimer(session: SMTPServerSession): void {
+    clearTimeout(this.commandTimers.get(session.id));
+    this.commandTimers.delete(session.id);
+  }
+
   private startTransaction(session: SMTPServerSession): void {
+    this.stopCommandTimer(session);
     const previous = this.transactions.get(session.id);
     clearTimeout(previous?.timer);
     const transaction: Transaction = { abandoned: false };
@@ -161,6 +210,8 @@ export class Relay {
   private endTransaction(session: SMTPServerSession): void {
     clearTimeout(this.transactions.get(session.id)?.timer);
     this.transactions.delete(session.id);
+    // the client may send another message on this connection, or QUIT; either within the limit
+    if (this.countedSessions.has(session.id)) this.startCommandTimer(session);
   }
 
   private closeConnection(session: SMTPServerSession, message: string): void {
@@ -291,12 +342,15 @@ export class Relay {
         case 'flag':
         case 'deliver': {
           let reviewId: string | undefined;
-          if (result.action === 'flag') {
-            // a flag must never stop mail: if the review store is down the message still goes
-            reviewId = await rawBytes(raw).then((bytes) => this.storeForReview('flagged', result, bytes, envelope, receivedAt)).catch((error: unknown) => {
-              logger.error({ err: errorMessage(error) }, 'could not store a flagged message for review; delivering it anyway');
-              return undefined;
-            });
+          if (result.action === 'flag' && this.options.effects?.review) {
+            // a flagged message delivered without its review record would never reach the Monitoring
+            // Officer: while the store cannot take it, the sender is asked to try again
+            reviewId = await rawBytes(raw)
+              .then((bytes) => this.storeForReview('flagged', result, bytes, envelope, receivedAt))
+              .catch((error: unknown) => {
+                logger.error({ err: errorMessage(error) }, 'could not store a flagged message for review; deferred');
+                throw new SmtpReplyError(451, '4.3.0 Message flagged for review but the review record could not be stored; try again later');
+              });
           }
           const prefix = Buffer.concat([trace, screeningHeader(result, reviewId)]);
           decided.resolve(prefix);
@@ -326,6 +380,9 @@ export class Relay {
     } catch (error) {
       if (status === 'held') {
         this.options.logger.error({ err: errorMessage(error) }, 'could not store a held message');
+        if (error instanceof GatewayError && error.code === 'HOLD_NOT_DURABLE') {
+          throw new SmtpReplyError(451, `4.3.0 Message must be held for review but the review store cannot keep it safely (${error.message.replace(/[\r\n]+/g, ' ').slice(0, 200)}); try again later`);
+        }
         throw new SmtpReplyError(451, '4.3.0 Message must be held for review but could not be stored; try again later');
       }
       throw error;

@@ -16,6 +16,11 @@ export interface Durability {
   readonly summary: string;
   /** the mode leaves a window in which an acknowledged hold can be lost */
   readonly atRisk: boolean;
+  /**
+   * Why a held message could be lost outright (a restart without an append-only file, or eviction
+   * under memory pressure), in a few words for an SMTP reply; absent when holds survive both.
+   */
+  readonly volatileBecause?: string;
 }
 
 /** The Redis a hold was written to did not confirm it on disk in time. */
@@ -33,14 +38,29 @@ export interface PersistenceFacts {
   /** `always`, `everysec`, `no`, or unknown when CONFIG is not allowed (managed Redis) */
   readonly appendfsync?: string;
   readonly waitaofSupported: boolean;
+  /** `maxmemory-policy`, or unknown when CONFIG is not allowed */
+  readonly evictionPolicy?: string;
 }
 
-/** Pure: which mode the facts give. */
+/** Pure: which mode the facts give, and whether an eviction policy can drop a hold whatever the mode. */
 export function durabilityFor(facts: PersistenceFacts): Durability {
+  const durability = persistenceFor(facts);
+  const policy = facts.evictionPolicy;
+  if (policy === undefined || policy === 'noeviction') return durability;
+  return {
+    ...durability,
+    atRisk: true,
+    volatileBecause: durability.volatileBecause ?? `Redis maxmemory-policy ${policy} can evict held messages`,
+    summary: `${durability.summary}; maxmemory-policy ${policy} lets Redis evict held messages under memory pressure: set maxmemory-policy noeviction`,
+  };
+}
+
+function persistenceFor(facts: PersistenceFacts): Durability {
   if (!facts.aofEnabled) {
     return {
       mode: 'memory-only',
       atRisk: true,
+      volatileBecause: 'Redis has no append-only file',
       summary: 'Redis has no append-only file: held messages live in memory and a Redis restart can lose them; enable appendonly (with appendfsync always, or Redis 7.2+ for WAITAOF)',
     };
   }
@@ -68,6 +88,13 @@ export async function detectDurability(client: DurabilityClient): Promise<Durabi
   } catch {
     // managed services often disable CONFIG; the mode then assumes the weaker everysec
   }
+  let evictionPolicy: string | undefined;
+  try {
+    const reply = (await client.call('CONFIG', 'GET', 'maxmemory-policy')) as unknown;
+    if (Array.isArray(reply) && typeof reply[1] === 'string') evictionPolicy = reply[1];
+  } catch {
+    // unknown: a managed service that hides CONFIG is trusted not to evict
+  }
   let waitaofSupported = false;
   try {
     const reply = (await client.call('COMMAND', 'INFO', 'WAITAOF')) as unknown;
@@ -75,7 +102,12 @@ export async function detectDurability(client: DurabilityClient): Promise<Durabi
   } catch {
     waitaofSupported = false;
   }
-  return durabilityFor({ aofEnabled, ...(appendfsync !== undefined ? { appendfsync } : {}), waitaofSupported });
+  return durabilityFor({
+    aofEnabled,
+    ...(appendfsync !== undefined ? { appendfsync } : {}),
+    ...(evictionPolicy !== undefined ? { evictionPolicy } : {}),
+    waitaofSupported,
+  });
 }
 
 /**

@@ -4,7 +4,7 @@ import { GatewayError } from '../errors.js';
 import type { Finding, Severity } from '../finding.js';
 import type { Logger } from '../log.js';
 import type { HeaderLine, TextSpan } from '../message/model.js';
-import { confirmDurable, detectDurability, type Durability } from './durability.js';
+import { confirmDurable, detectDurability, HoldNotDurableError, type Durability } from './durability.js';
 
 export const REVIEW_STATUSES = ['flagged', 'held', 'dismissed', 'confirmed', 'released'] as const;
 export type ReviewStatus = (typeof REVIEW_STATUSES)[number];
@@ -188,6 +188,11 @@ export interface ReviewStoreOptions {
   readonly logger: Logger;
   /** longest wait for WAITAOF before a hold is refused with 4xx, milliseconds */
   readonly holdFsyncTimeoutMs?: number;
+  /**
+   * `review.volatileHolds: accept`: store holds on a Redis that could lose them (no append-only
+   * file, an evicting maxmemory-policy). Otherwise such a hold is refused, and the sender retries.
+   */
+  readonly acceptVolatileHolds?: boolean;
   readonly now?: () => Date;
 }
 
@@ -195,6 +200,8 @@ export interface ReviewStoreOptions {
 const LIST_SCAN_LIMIT = 5_000;
 const DEFAULT_LIST_LIMIT = 200;
 const DEFAULT_HOLD_FSYNC_TIMEOUT_MS = 2_000;
+/** how long a reading of Redis's persistence settings is trusted before it is read again */
+const DURABILITY_RECHECK_MS = 60_000;
 /** content never expires sooner than this after it is stored, even for an old receipt time */
 const MINIMUM_CONTENT_TTL_MS = 1_000;
 /** a release in progress keeps others from releasing the same item this long, milliseconds */
@@ -252,8 +259,11 @@ export class ReviewStore {
   private readonly retentionMs: number;
   private readonly logger: Logger;
   private readonly holdFsyncTimeoutMs: number;
+  private readonly acceptVolatileHolds: boolean;
   private readonly now: () => Date;
   private durabilityCheck?: Promise<Durability>;
+  private durabilityCheckedAt = 0;
+  private lastDurabilitySummary?: string;
 
   constructor(options: ReviewStoreOptions) {
     this.redis = options.redis;
@@ -261,6 +271,7 @@ export class ReviewStore {
     this.retentionMs = options.retentionMs;
     this.logger = options.logger;
     this.holdFsyncTimeoutMs = options.holdFsyncTimeoutMs ?? DEFAULT_HOLD_FSYNC_TIMEOUT_MS;
+    this.acceptVolatileHolds = options.acceptVolatileHolds ?? false;
     this.now = options.now ?? (() => new Date());
   }
 
@@ -268,12 +279,21 @@ export class ReviewStore {
     return [this.keyPrefix, ...parts].join(':');
   }
 
-  /** How holds are made durable on this Redis; checked once and logged once. */
+  /**
+   * How holds are made durable on this Redis: read again after a minute (an operator may restart
+   * Redis with other settings), and logged when it changes.
+   */
   durability(): Promise<Durability> {
+    if (this.durabilityCheck && Date.now() - this.durabilityCheckedAt > DURABILITY_RECHECK_MS) this.durabilityCheck = undefined;
+    this.durabilityCheckedAt = this.durabilityCheck ? this.durabilityCheckedAt : Date.now();
     this.durabilityCheck ??= detectDurability(this.redis).then(
       (durability) => {
-        const log = durability.atRisk ? this.logger.warn.bind(this.logger) : this.logger.info.bind(this.logger);
-        log({ durability: durability.mode }, durability.summary);
+        if (durability.summary !== this.lastDurabilitySummary) {
+          const log = durability.atRisk ? this.logger.warn.bind(this.logger) : this.logger.info.bind(this.logger);
+          const refused = durability.volatileBecause !== undefined && !this.acceptVolatileHolds;
+          log({ durability: durability.mode, ...(refused ? { holds: 'refused with 451 (review.volatileHolds: refuse)' } : {}) }, durability.summary);
+          this.lastDurabilitySummary = durability.summary;
+        }
         return durability;
       },
       (error: unknown) => {
@@ -292,6 +312,9 @@ export class ReviewStore {
   async add(item: NewReviewItem): Promise<{ id: string; duplicate: boolean }> {
     const held = item.status === 'held';
     const durability = held ? await this.durability() : undefined;
+    if (durability?.volatileBecause !== undefined && !this.acceptVolatileHolds) {
+      throw new HoldNotDurableError(`${durability.volatileBecause}; a held message could be lost`);
+    }
     const now = this.now();
     const ttlMs = Math.max(MINIMUM_CONTENT_TTL_MS, item.receivedAt.getTime() + this.retentionMs - now.getTime());
     const dedupeKey = this.key('dedupe', item.dedupeKey);

@@ -111,4 +111,68 @@ describe('time limits', () => {
     expect(next.ok, next.response).toBe(true);
     expect(sink.messages).toHaveLength(1);
   });
+
+  it('closes a client that keeps trickling commands without starting a message within commandTimeoutMs, and serves the next one', async () => {
+    sink = await startSink();
+    relay = await startRelay(sink.address, { relay: { socketTimeoutMs: 10_000, commandTimeoutMs: 700 } });
+    const client = rawClient(relay.port);
+    clients.push(client);
+    await client.reply('220');
+    // a byte every 50 ms: the idle limit never fires, and no command ever completes
+    const bytes = 'EHLO trickle.test and so on and so on and so on and so on and so on and so on\r\n';
+    let sent = 0;
+    const trickle = setInterval(() => {
+      if (!client.socket.destroyed && client.socket.writable && sent < bytes.length) client.socket.write(bytes[sent++] as string);
+    }, 50);
+    try {
+      const closedAfter = await client.closed;
+      expect(closedAfter).toBeGreaterThanOrEqual(700);
+      expect(closedAfter).toBeLessThan(5_000);
+    } finally {
+      clearInterval(trickle);
+    }
+    expect(client.lines.at(-1)).toBe('421 4.4.2 Command time limit exceeded');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(relay.relay.stats()).toMatchObject({ connections: 0, clientAddresses: 0, commandTimers: 0 });
+
+    // NOOPs that complete do not extend it either
+    const chatty = rawClient(relay.port);
+    clients.push(chatty);
+    await chatty.reply('220');
+    const noop = setInterval(() => {
+      if (!chatty.socket.destroyed && chatty.socket.writable) chatty.socket.write('NOOP\r\n');
+    }, 100);
+    try {
+      expect(await chatty.closed).toBeLessThan(5_000);
+    } finally {
+      clearInterval(noop);
+    }
+    expect(chatty.lines.at(-1)).toBe('421 4.4.2 Command time limit exceeded');
+
+    // a client that sends its messages in time is served, more than one on a connection
+    const first = await sendThrough(relay.port, ENVELOPE, MESSAGE);
+    expect(first.ok, first.response).toBe(true);
+  });
+
+  it('refuses more than maxClientsPerAddress connections from one address with 421, and takes one again when another closes', async () => {
+    sink = await startSink();
+    relay = await startRelay(sink.address, { relay: { maxClientsPerAddress: 3 } });
+    const held = [rawClient(relay.port), rawClient(relay.port), rawClient(relay.port)];
+    clients.push(...held);
+    for (const client of held) await client.reply('220');
+    const refused = rawClient(relay.port);
+    clients.push(refused);
+    const greeting = await refused.reply('421');
+    expect(greeting).toMatch(/^421 4\.7\.0 Too many connections from 127\.0\.0\.1 \(at most 3\)/);
+    expect(await refused.closed).toBeLessThan(5_000);
+    // a real SMTP client is turned away at the greeting too
+    await expect(sendThrough(relay.port, ENVELOPE, MESSAGE)).rejects.toThrow(/421 4\.7\.0 Too many connections/);
+
+    held[0]!.socket.write('QUIT\r\n');
+    await held[0]!.closed;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const next = await sendThrough(relay.port, ENVELOPE, MESSAGE);
+    expect(next.ok, next.response).toBe(true);
+    expect(sink.messages).toHaveLength(1);
+  });
 });

@@ -10,7 +10,7 @@ import { NextHopClient } from '../../src/relay/forward.js';
 import { createReviewEffects, type ReviewEffects } from '../../src/review/effects.js';
 import { ReviewStore } from '../../src/review/store.js';
 import { configWith } from '../helpers/config.js';
-import { deleteKeys, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
+import { deleteKeys, TEST_REDIS_URL, uniquePrefix, VOLATILE_TEST_REDIS } from '../helpers/redis.js';
 import { sendThrough, startRelay, type TestRelay } from '../helpers/relay.js';
 import { startSink, type Sink } from '../helpers/sink.js';
 import { REVIEWER, startReviewFixture, type ReviewFixture } from './fixture.js';
@@ -131,7 +131,7 @@ describe.skipIf(!hasChromium)('review page in a real browser', () => {
     nextHop = await startSink();
     prefix = uniquePrefix('review-browser');
     redis = new Redis(TEST_REDIS_URL);
-    store = new ReviewStore({ redis, prefix, retentionMs: 90 * 86_400_000, logger: silentLogger });
+    store = new ReviewStore({ redis, prefix, acceptVolatileHolds: VOLATILE_TEST_REDIS, retentionMs: 90 * 86_400_000, logger: silentLogger });
     effects = createReviewEffects(store, { config: configWith({ filters: FILTERS }), logger: silentLogger });
     relay = await startRelay(nextHop.address, { filters: FILTERS }, { review: effects.review });
     releaseClient = new NextHopClient({ address: nextHop.address, hostname: 'gateway.test', poolSize: 1, timeoutMs: 5_000, logger: silentLogger });

@@ -7,7 +7,7 @@ import { startReviewServer, type EnquiryProvider, type ReleaseTransport, type Ru
 import { ReviewStore, type ReviewContent } from '../../src/review/store.js';
 import type { Mailer } from '../../src/notify/mailer.js';
 import { configWith } from '../helpers/config.js';
-import { deleteKeys, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
+import { deleteKeys, TEST_REDIS_URL, uniquePrefix, VOLATILE_TEST_REDIS } from '../helpers/redis.js';
 
 export const REVIEWER = { user: 'nadia', password: 'correct horse battery staple' } as const;
 
@@ -51,7 +51,7 @@ export async function startReviewFixture(options: FixtureOptions = {}): Promise<
     review: { listen: '127.0.0.1:0', accounts: [{ user: REVIEWER.user, passwordHash: await reviewerHash() }], ...options.review },
   });
   const redis = new Redis(TEST_REDIS_URL);
-  const store = new ReviewStore({ redis, prefix, retentionMs: options.retentionMs ?? config.review.retentionDays * 86_400_000, logger: silentLogger });
+  const store = new ReviewStore({ redis, prefix, acceptVolatileHolds: VOLATILE_TEST_REDIS, retentionMs: options.retentionMs ?? config.review.retentionDays * 86_400_000, logger: silentLogger });
   const server = await startReviewServer({
     config,
     store,

@@ -8,7 +8,8 @@ import { NextHopClient } from '../../src/relay/forward.js';
 import { createReviewEffects, type ReviewEffects } from '../../src/review/effects.js';
 import { ReviewStore } from '../../src/review/store.js';
 import { configWith } from '../helpers/config.js';
-import { deleteKeys, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
+import { deleteKeys, TEST_REDIS_URL, uniquePrefix, VOLATILE_TEST_REDIS } from '../helpers/redis.js';
+import { REDIS_SERVER, startScratchRedis, type ScratchRedis } from '../helpers/redis-server.js';
 import { sendThrough, startRelay, type TestRelay } from '../helpers/relay.js';
 import { startSink, type Sink } from '../helpers/sink.js';
 import { basic, Client, REVIEWER, startReviewFixture, type ReviewFixture } from './fixture.js';
@@ -73,7 +74,7 @@ describe('held and flagged mail through the relay', () => {
       review: { listen: '127.0.0.1:8025', accounts: [], retentionDays: 90, publicUrl: 'https://review.greyfordvale.gov.uk', notifySender: 'council' },
     });
     redis = new Redis(TEST_REDIS_URL);
-    store = new ReviewStore({ redis, prefix, retentionMs: 90 * 86_400_000, logger: silentLogger });
+    store = new ReviewStore({ redis, prefix, acceptVolatileHolds: VOLATILE_TEST_REDIS, retentionMs: 90 * 86_400_000, logger: silentLogger });
     // one mailer for the relay side, one for the review page, as the gateway has them
     mailers = [createMailer(config), createMailer(config)];
     effects = createReviewEffects(store, { config, logger: silentLogger, mailer: mailers[0]! });
@@ -204,18 +205,64 @@ describe('held and flagged mail through the relay', () => {
     expect(notifySink.messages).toHaveLength(0);
   });
 
-  it('answers 4xx for a message to be held when the review store cannot take it', async () => {
+  it.skipIf(!REDIS_SERVER)('refuses with 451 a hold its Redis could lose, saying why, unless the policy accepts volatile holds', async () => {
+    const volatile = await startScratchRedis(['--appendonly', 'no']);
+    const evicting = await startScratchRedis(['--appendonly', 'yes', '--appendfsync', 'always', '--maxmemory', '64mb', '--maxmemory-policy', 'allkeys-lru']);
+    const relays: TestRelay[] = [];
+    const relayOver = async (server: ScratchRedis, acceptVolatileHolds: boolean): Promise<TestRelay> => {
+      const scratchStore = new ReviewStore({ redis: server.redis, prefix, acceptVolatileHolds, retentionMs: 86_400_000, logger: silentLogger });
+      const scratchEffects = createReviewEffects(scratchStore, { config: relay.config, logger: silentLogger });
+      const started = await startRelay(nextHop.address, { filters: FILTERS }, { review: scratchEffects.review });
+      relays.push(started);
+      return started;
+    };
+    const envelope = { from: 'cllr.hadley@greyfordvale.gov.uk', to: ['imran.shah@greyfordvale.gov.uk'] };
+    try {
+      for (const [server, reason] of [
+        [volatile, /Redis has no append-only file/],
+        [evicting, /maxmemory-policy allkeys-lru can evict held messages/],
+      ] as const) {
+        const refusing = await relayOver(server, false);
+        const held = await sendThrough(refusing.port, envelope, heldMessage());
+        expect(held.responseCode, held.response).toBe(451);
+        expect(held.response).toMatch(/must be held for review but the review store cannot keep it safely/);
+        expect(held.response).toMatch(reason);
+        expect(await server.redis.keys(`${prefix}:*`)).toEqual([]);
+      }
+      expect(nextHop.messages).toHaveLength(0);
+      const accepting = await relayOver(volatile, true);
+      const held = await sendThrough(accepting.port, envelope, heldMessage());
+      expect(held.response).toMatch(/^250 2\.0\.0 Held for review/);
+      expect(nextHop.messages).toHaveLength(0);
+    } finally {
+      for (const started of relays) await started.close();
+      await volatile.close();
+      await evicting.close();
+    }
+  });
+
+  it('answers 4xx for a message to be held or flagged when the review store cannot take it, and delivers nothing', async () => {
     // nothing listens on port 1: every command fails at once
     const broken = new Redis('redis://127.0.0.1:1', { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
     broken.on('error', () => {});
-    const brokenStore = new ReviewStore({ redis: broken, prefix, retentionMs: 86_400_000, logger: silentLogger });
+    const brokenStore = new ReviewStore({ redis: broken, prefix, acceptVolatileHolds: VOLATILE_TEST_REDIS, retentionMs: 86_400_000, logger: silentLogger });
     const brokenEffects = createReviewEffects(brokenStore, { config: relay.config, logger: silentLogger });
     const brokenRelay = await startRelay(nextHop.address, { filters: FILTERS }, { review: brokenEffects.review });
     try {
       const sent = await sendThrough(brokenRelay.port, { from: 'cllr.hadley@greyfordvale.gov.uk', to: ['imran.shah@greyfordvale.gov.uk'] }, heldMessage());
       expect(sent.ok).toBe(false);
       expect(sent.responseCode).toBe(451);
-      expect(nextHop.messages).toHaveLength(0);
+      // a flagged message delivered without its review record would never reach the Monitoring Officer
+      const flagged = await sendThrough(brokenRelay.port, { from: 'cllr.hadley@greyfordvale.gov.uk', to: ['imran.shah@greyfordvale.gov.uk'] }, heldMessage('[flag-me]', '<flag-2@greyfordvale.gov.uk>'));
+      expect(flagged.ok).toBe(false);
+      expect(flagged.responseCode).toBe(451);
+      expect(flagged.response).toMatch(/flagged for review but the review record could not be stored/);
+      // mail the policy neither holds nor flags still goes
+      const plain = await sendThrough(brokenRelay.port, { from: 'cllr.hadley@greyfordvale.gov.uk', to: ['imran.shah@greyfordvale.gov.uk'] }, heldMessage('[nothing]', '<plain-1@greyfordvale.gov.uk>'));
+      expect(plain.ok, plain.response).toBe(true);
+      await nextHop.waitFor(1);
+      expect(nextHop.messages).toHaveLength(1);
+      expect(nextHop.messages[0]!.raw.toString('latin1')).toContain('<plain-1@greyfordvale.gov.uk>');
     } finally {
       await brokenRelay.close();
       broken.disconnect();

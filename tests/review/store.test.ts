@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
 import { reviewDedupeKey, ReviewStore } from '../../src/review/store.js';
-import { deleteKeys, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
+import { deleteKeys, TEST_REDIS_URL, uniquePrefix, VOLATILE_TEST_REDIS } from '../helpers/redis.js';
 import { addItem, basic, CANARY_BODY, CANARY_SUBJECT, REVIEWER, sampleContent, startReviewFixture, type ReviewFixture } from './fixture.js';
 
 const AUTH = basic(REVIEWER.user, REVIEWER.password);
@@ -14,7 +14,7 @@ describe('review store', () => {
   beforeEach(() => {
     prefix = uniquePrefix('review-store');
     redis = new Redis(TEST_REDIS_URL);
-    store = new ReviewStore({ redis, prefix, retentionMs: 86_400_000, logger: silentLogger });
+    store = new ReviewStore({ redis, prefix, acceptVolatileHolds: VOLATILE_TEST_REDIS, retentionMs: 86_400_000, logger: silentLogger });
   });
   afterEach(async () => {
     redis.disconnect();
