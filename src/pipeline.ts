@@ -2,7 +2,7 @@ import type { Config } from './config/schema.js';
 import type { Directory } from './directory.js';
 import { screeningError, type Filter, type FilterContext, type Finding } from './finding.js';
 import type { ScreenedMessage } from './message/model.js';
-import { parseMessage, type Envelope } from './message/parse.js';
+import { parseMessage, STRUCTURE_PROBLEM, type Envelope } from './message/parse.js';
 import type { RawMessage } from './message/raw.js';
 import { decide, unscreenedFinding, type Decision } from './policy.js';
 import { detectEnquiry, type EnquiryOpening } from './sla/enquiries.js';
@@ -34,7 +34,13 @@ export interface ScreeningResult extends Decision {
  */
 export async function screen(input: ScreeningInput, environment: ScreeningEnvironment): Promise<ScreeningResult> {
   const { config, directory } = environment;
-  const message = await parseMessage(input.raw, input.envelope, directory, { maxParseBytes: config.relay.screening.maxParseBytes });
+  const message = await parseMessage(input.raw, input.envelope, directory, { maxParseBytes: config.relay.screening.maxParseBytes, maxMimeParts: config.relay.maxMimeParts });
+  const structural = message.problems.find((problem) => problem.startsWith(STRUCTURE_PROBLEM));
+  if (structural) {
+    // what the parser could not take apart was not screened, and unscreened mail is not passed on
+    const finding = screeningError('STRUCTURE_LIMIT', 'The message is built in a way the gateway does not screen (too many parts, or nested too deep).', structural);
+    return { action: 'reject', findings: [finding], reason: `5.6.0 Message structure beyond what this gateway screens (${structural.slice(STRUCTURE_PROBLEM.length + 2, 200)})`, message, enquiry: null };
+  }
   const findings: Finding[] = [];
   if (message.problems.some((problem) => problem.startsWith('MIME parse failed'))) {
     const unscreened = unscreenedFinding(config, message.problems[0] ?? 'MIME parse failed', 'the message could not be parsed as MIME');

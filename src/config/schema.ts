@@ -127,6 +127,8 @@ const relaySchema = z.strictObject({
     .default(100)
     .describe("concurrent SMTP connections from one client address; more get 421 (the upstream MTA's connection limit to the gateway must fit under it)"),
   maxReceivedHeaders: z.number().int().min(10).default(50).describe('loop guard: refuse with 554 5.4.6 at this many Received lines'),
+  maxMimeParts: z.number().int().min(10).max(100_000).default(1_000).describe('a message with more MIME parts is refused with 554 5.6.0, before screening'),
+  maxMimeDepth: z.number().int().min(5).max(1_000).default(100).describe('a message whose multiparts nest deeper is refused with 554 5.6.0, before screening'),
   maxHeaderBytes: z.number().int().positive().default(1_048_576).describe('header block larger than this is refused with 552 5.3.4'),
   maxLineBytes: z.number().int().min(1000).default(100_000).describe('a line longer than this (octets, with CRLF) is refused with 500 5.5.2; RFC 5321 asks for 1000, real mail is often longer'),
   socketTimeoutMs: z.number().int().positive().default(300_000).describe('idle time before a client is disconnected'),

@@ -21,7 +21,12 @@ export interface ParseLimits {
   readonly maxHtmlChars?: number;
   /** nested message/rfc822 parts followed this deep */
   readonly maxNestedDepth?: number;
+  /** `relay.maxMimeParts`: the relay refuses a message with more; the parser reads up to it */
+  readonly maxMimeParts?: number;
 }
+
+/** what `problems` says when the parser stopped at a structural limit: the message is refused, never passed unread */
+export const STRUCTURE_PROBLEM = 'MIME structure beyond the limits';
 
 const DEFAULT_MAX_HTML_CHARS = 1_000_000;
 const DEFAULT_MAX_NESTED_DEPTH = 3;
@@ -37,8 +42,8 @@ const PARSER_OPTIONS = {
   keepCidLinks: true,
   checksumAlgo: false,
   maxHeadSize: 1_048_576,
-  maxChildNodes: 1_000,
 } as const;
+const DEFAULT_MAX_MIME_PARTS = 1_000;
 
 /**
  * Reads a raw message into the model filters see. Never throws for bad mail: what cannot be
@@ -55,9 +60,12 @@ export async function parseMessage(
   if (truncated) problems.push(`only the first ${limits.maxParseBytes} bytes were screened`);
   let parsed: ParsedMail | undefined;
   try {
-    parsed = await readMail(rawSlices(raw, limits.maxParseBytes), limits.maxHtmlChars ?? DEFAULT_MAX_HTML_CHARS);
+    // the parser counts multipart containers too; the relay has already bounded the parts themselves
+    const maxChildNodes = 2 * (limits.maxMimeParts ?? DEFAULT_MAX_MIME_PARTS) + 10;
+    parsed = await readMail(rawSlices(raw, limits.maxParseBytes), limits.maxHtmlChars ?? DEFAULT_MAX_HTML_CHARS, maxChildNodes);
   } catch (error) {
-    problems.push(`MIME parse failed: ${errorMessage(error)}`);
+    const code = error instanceof Error ? (error as Error & { code?: unknown }).code : undefined;
+    problems.push(code === 'EMAXLEN' ? `${STRUCTURE_PROBLEM}: ${errorMessage(error)}` : `MIME parse failed: ${errorMessage(error)}`);
   }
   const resolve = (address: string, displayName?: string): Party => partyOf(address, displayName, directory);
   const fromList = addresses(parsed?.from).map((a) => resolve(a.address, a.name));
@@ -110,9 +118,9 @@ const DOCUMENT_NAME = /\.(pdf|docx)$/i;
  * mailparser's stream parser, keeping the bytes only of attachments a filter can read (text,
  * nested messages, documents); simpleParser would buffer every attachment whole.
  */
-function readMail(source: Readable, maxHtmlChars: number): Promise<ParsedMail> {
+function readMail(source: Readable, maxHtmlChars: number, maxChildNodes: number): Promise<ParsedMail> {
   return new Promise<ParsedMail>((resolve, reject) => {
-    const parser = new MailParser({ ...PARSER_OPTIONS, maxHtmlLengthToParse: maxHtmlChars });
+    const parser = new MailParser({ ...PARSER_OPTIONS, maxHtmlLengthToParse: maxHtmlChars, maxChildNodes });
     const mail: ParsedMail = { attachments: [], headers: new Map(), headerLines: [], html: false };
     const pending: Promise<void>[] = [];
     parser.on('error', reject);

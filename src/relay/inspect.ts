@@ -1,5 +1,7 @@
+import { MimeStructureScanner, type StructureLimits } from '../message/structure.js';
+
 /** What the relay checks in the raw bytes before anything else looks at them. */
-export interface DataLimits {
+export interface DataLimits extends StructureLimits {
   readonly allowBareLineEndings: boolean;
   readonly maxLineBytes: number;
   readonly maxHeaderBytes: number;
@@ -16,7 +18,8 @@ const LF = 0x0a;
 
 /**
  * Refuses framing a downstream MTA could misread (bare CR or LF: SMTP smuggling), NUL bytes,
- * lines and headers over the limits, and mail that has looped. Returns the reply for the first problem.
+ * lines and headers over the limits, mail that has looped, and MIME structure beyond what is
+ * screened (more parts, or deeper nesting, than the limits). Returns the reply for the first problem.
  */
 export function inspectData(raw: Buffer, limits: DataLimits): DataProblem | undefined {
   const inspector = new DataInspector(limits);
@@ -49,8 +52,11 @@ export class DataInspector {
   /** the message's first bytes, until the header's end is known; then the header alone */
   private head: Buffer = EMPTY;
   private headerEnd = UNKNOWN;
+  private readonly structure: MimeStructureScanner;
 
-  constructor(private readonly limits: DataLimits) {}
+  constructor(private readonly limits: DataLimits) {
+    this.structure = new MimeStructureScanner(limits);
+  }
 
   write(chunk: Buffer): void {
     if (chunk.length === 0) return;
@@ -58,6 +64,7 @@ export class DataInspector {
     if (!this.limits.allowBareLineEndings && !this.crProblem) this.scanCarriageReturns(chunk);
     if (this.headerEnd === UNKNOWN) this.collectHeader(chunk);
     if (!this.sawNul && chunk.includes(0)) this.sawNul = true;
+    this.structure.write(chunk);
     this.total += chunk.length;
     this.lastByte = chunk[chunk.length - 1] ?? -1;
   }
@@ -88,6 +95,14 @@ export class DataInspector {
     const received = countReceived(this.headerEnd === NONE ? this.head : this.head.subarray(0, this.headerEnd));
     if (received >= limits.maxReceivedHeaders) {
       return { responseCode: 554, message: `5.4.6 Too many hops (${received} Received headers): mail loop suspected` };
+    }
+    // a parser that gave up on such a message would let it through unread
+    const structure = this.structure.result();
+    if (structure.exceeded === 'parts') {
+      return { responseCode: 554, message: `5.6.0 Message has more than ${limits.maxMimeParts} MIME parts, more than this gateway screens; send fewer parts` };
+    }
+    if (structure.exceeded === 'depth') {
+      return { responseCode: 554, message: `5.6.0 Message has multiparts nested more than ${limits.maxMimeDepth} deep, more than this gateway screens` };
     }
     return undefined;
   }
