@@ -1,7 +1,9 @@
+import { once } from 'node:events';
+import { createDeflateRaw, deflateRawSync } from 'node:zlib';
 import type { Attachment as ParsedAttachment } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { Directory } from '../../src/directory.js';
-import { MAX_ATTACHMENT_TEXT_CHARS, MAX_DOCUMENT_BYTES, extractAttachmentText, inflatedZipSize } from '../../src/message/attachments.js';
+import { MAX_ATTACHMENT_TEXT_CHARS, MAX_DOCUMENT_BYTES, checkedInflatedSize, extractAttachmentText, inflatedZipSize } from '../../src/message/attachments.js';
 import { parseMessage } from '../../src/message/parse.js';
 import { buildDocx, buildPdf, storedZip } from '../../scripts/fixtures/office-documents.js';
 import { exampleConfig } from '../helpers/config.js';
@@ -11,6 +13,35 @@ const DOCX = 'application/vnd.openxmlformats-officedocument.wordprocessingml.doc
 /** The fields of a mailparser attachment that extraction reads. */
 function part(contentType: string, filename: string | undefined, content: Buffer): ParsedAttachment {
   return { contentType, filename, content, size: content.length } as ParsedAttachment;
+}
+
+/** A zip archive of one deflated part whose headers declare `declaredSize` uncompressed bytes. */
+function deflatedZip(name: string, data: Buffer, declaredSize: number): Buffer {
+  const fileName = Buffer.from(name, 'latin1');
+  const local = Buffer.alloc(30);
+  local.writeUInt32LE(0x04034b50, 0);
+  local.writeUInt16LE(20, 4);
+  local.writeUInt16LE(8, 8);
+  local.writeUInt32LE(data.length, 18);
+  local.writeUInt32LE(declaredSize, 22);
+  local.writeUInt16LE(fileName.length, 26);
+  const central = Buffer.alloc(46);
+  central.writeUInt32LE(0x02014b50, 0);
+  central.writeUInt16LE(20, 4);
+  central.writeUInt16LE(20, 6);
+  central.writeUInt16LE(8, 10);
+  central.writeUInt32LE(data.length, 20);
+  central.writeUInt32LE(declaredSize, 24);
+  central.writeUInt16LE(fileName.length, 28);
+  central.writeUInt32LE(0, 42);
+  const centralOffset = local.length + fileName.length + data.length;
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(1, 8);
+  end.writeUInt16LE(1, 10);
+  end.writeUInt32LE(central.length + fileName.length, 12);
+  end.writeUInt32LE(centralOffset, 16);
+  return Buffer.concat([local, fileName, data, central, fileName, end]);
 }
 
 const LETTER = ['Dear Mr Grant,', 'We accept your quote of £18,200 for the drainage works.', 'Cllr Susan Okafor'];
@@ -58,6 +89,26 @@ describe('attachment text extraction', () => {
     const extracted = await extractAttachmentText(part(DOCX, 'bomb.docx', bomb));
     expect(extracted.text).toBeUndefined();
     expect(extracted.problem).toMatch(/would inflate to 4294967040 bytes/);
+  });
+
+  it('refuses a .docx whose parts inflate past the limit although they declare a small size, holding at most the limit', async () => {
+    // 64 MiB of zeros deflated to about 64 KB, declared in both headers as 2,000 bytes
+    const deflate = createDeflateRaw();
+    const compressed: Buffer[] = [];
+    deflate.on('data', (chunk: Buffer) => compressed.push(chunk));
+    const zeros = Buffer.alloc(1024 * 1024);
+    for (let index = 0; index < 64; index += 1) deflate.write(zeros);
+    deflate.end();
+    await once(deflate, 'end');
+    const bomb = deflatedZip('word/document.xml', Buffer.concat(compressed), 2_000);
+    expect(bomb.length).toBeLessThan(200_000);
+    expect(inflatedZipSize(bomb)).toBe(2_000);
+    const extracted = await extractAttachmentText(part(DOCX, 'bomb.docx', bomb));
+    expect(extracted.text).toBeUndefined();
+    expect(extracted.problem).toBe('docx could not be read: parts inflate to more than 41943040 bytes, more than they declare');
+    // an honest archive of the same shape is measured, not refused
+    const honest = deflatedZip('word/document.xml', deflateRawSync(Buffer.from('<w:document/>')), 13);
+    expect(checkedInflatedSize(honest, 1_000)).toBe(13);
   });
 
   it('reports a corrupt document as a problem instead of throwing', async () => {
