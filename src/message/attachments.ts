@@ -1,6 +1,11 @@
-import { inflateRawSync } from 'node:zlib';
+import type { Worker } from 'node:worker_threads';
 import type { Attachment as ParsedAttachment } from 'mailparser';
 import { errorMessage } from '../errors.js';
+import { startThread } from '../thread.js';
+import type { DocumentKind, ExtractedText } from './documents.js';
+import type { DocumentJob, DocumentReply } from './document-worker.js';
+
+export type { ExtractedText } from './documents.js';
 
 /** longest text kept from one attachment, in characters */
 export const MAX_ATTACHMENT_TEXT_CHARS = 200_000;
@@ -8,15 +13,8 @@ export const MAX_ATTACHMENT_TEXT_CHARS = 200_000;
 export const MAX_DOCUMENT_BYTES = 10 * 1024 * 1024;
 /** time allowed to extract one document's text, in milliseconds */
 export const DOCUMENT_TIMEOUT_MS = 3_000;
-/** pages of a PDF read: a letter is a few pages, a 500-page report is not a letter */
-export const MAX_PDF_PAGES = 30;
-/** a .docx whose parts would inflate past this many bytes is refused (a zip bomb, or not a letter) */
-export const MAX_DOCX_INFLATED_BYTES = 40 * 1024 * 1024;
-
-export interface ExtractedText {
-  readonly text?: string;
-  readonly problem?: string;
-}
+/** memory the document thread may hold, heap and buffers together, before it is stopped (MiB) */
+export const DOCUMENT_MEMORY_MB = 256;
 
 export interface ExtractionLimits {
   readonly maxBytes?: number;
@@ -30,8 +28,12 @@ const GENERIC_TYPES = new Set(['application/octet-stream', 'application/binary',
 
 /**
  * Text of an attachment a filter may need to read (a letter sent as a file): plain text, Word
- * (.docx, via mammoth) and PDF (via unpdf's build of pdf.js). Nested messages are handled by the
- * caller, which parses them as messages. Never throws for a bad document: the reason is returned.
+ * (.docx) and PDF. Nested messages are handled by the caller, which parses them as messages. Never
+ * throws for a bad document: the reason is returned.
+ *
+ * Documents are read in a thread of their own, stopped (and its memory given back) when one takes
+ * longer than its time or more than its memory: a hostile PDF costs a few seconds, never the
+ * screening of the messages after it.
  */
 export async function extractAttachmentText(attachment: ParsedAttachment, limits: ExtractionLimits = {}): Promise<ExtractedText> {
   const type = (attachment.contentType || '').toLowerCase();
@@ -45,29 +47,8 @@ export async function extractAttachmentText(attachment: ParsedAttachment, limits
   if (attachment.content.length > maxBytes) {
     return { problem: `${kind} of ${attachment.content.length} bytes not read (limit ${maxBytes})` };
   }
-  const timeoutMs = limits.timeoutMs ?? DOCUMENT_TIMEOUT_MS;
-  const deadline = Date.now() + timeoutMs;
-  const work = kind === 'docx' ? docxText(attachment.content).then((text): ExtractedText => ({ text })) : pdfText(attachment.content, deadline, maxChars, timeoutMs);
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    // the race bounds how long screening waits; pdf.js also checks the deadline between pages
-    const outcome = await Promise.race([
-      work.then((extracted): ExtractedText => (extracted.text === undefined ? extracted : { ...extracted, text: extracted.text.slice(0, maxChars) })),
-      new Promise<ExtractedText>((resolve) => {
-        timer = setTimeout(() => resolve({ problem: `${kind} text extraction took longer than ${timeoutMs} ms` }), timeoutMs);
-      }),
-    ]);
-    return outcome;
-  } catch (error) {
-    return { problem: `${kind} could not be read: ${errorMessage(error)}` };
-  } finally {
-    clearTimeout(timer);
-    // a lost race leaves the extraction running; its late failure must not surface as unhandled
-    work.catch(() => undefined);
-  }
+  return documentThread().extract(kind, attachment.content, maxChars, limits.timeoutMs ?? DOCUMENT_TIMEOUT_MS);
 }
-
-type DocumentKind = 'docx' | 'pdf';
 
 function documentKind(type: string, filename: string | undefined, content: Buffer): DocumentKind | undefined {
   const name = (filename ?? '').toLowerCase();
@@ -78,121 +59,120 @@ function documentKind(type: string, filename: string | undefined, content: Buffe
   return undefined;
 }
 
-async function docxText(content: Buffer): Promise<string> {
-  const inflated = inflatedZipSize(content);
-  if (inflated === undefined) throw new Error('not a zip archive');
-  if (inflated > MAX_DOCX_INFLATED_BYTES) throw new Error(`parts would inflate to ${inflated} bytes (limit ${MAX_DOCX_INFLATED_BYTES})`);
-  // the sizes an archive declares can lie: inflate each part against the cap before the reader does
-  const actual = checkedInflatedSize(content, MAX_DOCX_INFLATED_BYTES);
-  if (actual === undefined) throw new Error(`parts inflate to more than ${MAX_DOCX_INFLATED_BYTES} bytes, more than they declare`);
-  const mammoth = (await import('mammoth')).default;
-  const result = await mammoth.extractRawText({ buffer: content });
-  return result.value;
+interface Waiting {
+  readonly kind: DocumentKind;
+  readonly resolve: (extracted: ExtractedText) => void;
+  readonly timer: NodeJS.Timeout;
 }
 
-async function pdfText(content: Buffer, deadline: number, maxChars: number, timeoutMs: number): Promise<ExtractedText> {
-  // loaded on first use: pdf.js is large and most mail carries no PDF
-  const { getDocumentProxy } = await import('unpdf');
-  const document = await getDocumentProxy(new Uint8Array(content), { isEvalSupported: false, stopAtErrors: false, verbosity: 0 });
-  try {
-    const pages: string[] = [];
-    let length = 0;
-    const last = Math.min(document.numPages, MAX_PDF_PAGES);
-    for (let number = 1; number <= last && length < maxChars && Date.now() < deadline; number += 1) {
-      const page = await document.getPage(number);
-      const content = await page.getTextContent();
-      let text = '';
-      for (const item of content.items) {
-        if ('str' in item) text += item.str + (item.hasEOL ? '\n' : '');
-      }
-      page.cleanup();
-      pages.push(text);
-      length += text.length;
-    }
-    if (pages.length < last && length < maxChars) {
-      const problem = `pdf text extraction took longer than ${timeoutMs} ms`;
-      return pages.length === 0 ? { problem } : { text: pages.join('\n'), problem: `${problem}; read ${pages.length} of ${document.numPages} pages` };
-    }
-    return { text: pages.join('\n') };
-  } finally {
-    await document.destroy();
-  }
-}
+/** how often the thread's memory is read while it works, in milliseconds */
+const MEMORY_CHECK_MS = 50;
 
 /**
- * What a zip archive's parts really inflate to, found by inflating each with a hard cap on the
- * output (so a lying archive costs at most `cap` bytes, given back at once), or undefined when
- * they pass the cap together. A part the archive does not describe well enough to find is left to
- * the reader, which fails on it the same way.
+ * The document thread of this thread (each screening worker has its own), started on the first
+ * document and kept for the next; replaced after it is stopped.
  */
-export function checkedInflatedSize(content: Buffer, cap: number): number | undefined {
-  let total = 0;
-  for (const entry of zipEntries(content) ?? []) {
-    const local = entry.localOffset;
-    if (local + 30 > content.length || content.readUInt32LE(local) !== LOCAL_FILE_HEADER) continue;
-    const start = local + 30 + content.readUInt16LE(local + 26) + content.readUInt16LE(local + 28);
-    const data = content.subarray(start, Math.min(content.length, start + entry.compressedSize));
-    const room = cap - total;
-    if (entry.method === STORED) total += data.length;
-    else if (entry.method === DEFLATED) {
-      try {
-        total += inflateRawSync(data, { maxOutputLength: Math.max(1, room) }).length;
-      } catch (error) {
-        if (error instanceof RangeError || (error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') return undefined;
-        // a corrupt stream: the reader reports it
-      }
-    }
-    if (total > cap) return undefined;
-  }
-  return total;
-}
+export class DocumentThread {
+  private worker?: Worker;
+  private readonly waiting = new Map<number, Waiting>();
+  private nextId = 0;
+  private memoryCheck?: NodeJS.Timeout;
+  /** how many times the thread was stopped for time or memory */
+  stopped = 0;
 
-const LOCAL_FILE_HEADER = 0x04034b50;
-const STORED = 0;
-const DEFLATED = 8;
+  constructor(private readonly memoryMb: number = DOCUMENT_MEMORY_MB) {}
 
-interface ZipEntry {
-  readonly method: number;
-  readonly compressedSize: number;
-  readonly declaredSize: number;
-  readonly localOffset: number;
-}
-
-/**
- * The total uncompressed size the central directory of a zip archive declares, or undefined if
- * the bytes are not a zip. Read before inflating anything, so a bomb is refused unopened.
- */
-export function inflatedZipSize(content: Buffer): number | undefined {
-  const entries = zipEntries(content);
-  return entries?.reduce((sum, entry) => sum + entry.declaredSize, 0);
-}
-
-/** The entries of a zip archive's central directory, or undefined if the bytes are not a zip. */
-function zipEntries(content: Buffer): ZipEntry[] | undefined {
-  const END_OF_CENTRAL_DIRECTORY = 0x06054b50;
-  const CENTRAL_FILE_HEADER = 0x02014b50;
-  // the end record sits in the last 22 bytes plus an optional comment of up to 65,535 bytes
-  const searchFrom = Math.max(0, content.length - 22 - 65_535);
-  let end = -1;
-  for (let offset = content.length - 22; offset >= searchFrom; offset -= 1) {
-    if (content.readUInt32LE(offset) === END_OF_CENTRAL_DIRECTORY) {
-      end = offset;
-      break;
-    }
-  }
-  if (end < 0) return undefined;
-  const count = content.readUInt16LE(end + 10);
-  let offset = content.readUInt32LE(end + 16);
-  const entries: ZipEntry[] = [];
-  for (let index = 0; index < count; index += 1) {
-    if (offset + 46 > content.length || content.readUInt32LE(offset) !== CENTRAL_FILE_HEADER) return undefined;
-    entries.push({
-      method: content.readUInt16LE(offset + 10),
-      compressedSize: content.readUInt32LE(offset + 20),
-      declaredSize: content.readUInt32LE(offset + 24),
-      localOffset: content.readUInt32LE(offset + 42),
+  extract(kind: DocumentKind, content: Buffer, maxChars: number, timeoutMs: number): Promise<ExtractedText> {
+    const worker = this.running();
+    const id = (this.nextId += 1);
+    return new Promise<ExtractedText>((resolve) => {
+      const timer = setTimeout(() => this.stop(`${kind} text extraction took longer than ${timeoutMs} ms`), timeoutMs);
+      this.waiting.set(id, { kind, resolve, timer });
+      // a copy: the caller's buffer may be a view into the message it still reads
+      const copy = new ArrayBuffer(content.length);
+      new Uint8Array(copy).set(content);
+      const job: DocumentJob = { id, kind, content: new Uint8Array(copy), maxChars, timeoutMs };
+      worker.postMessage(job, [copy]);
+      this.watchMemory(worker);
     });
-    offset += 46 + content.readUInt16LE(offset + 28) + content.readUInt16LE(offset + 30) + content.readUInt16LE(offset + 32);
   }
-  return entries;
+
+  async close(): Promise<void> {
+    const worker = this.worker;
+    this.worker = undefined;
+    this.settleAll('the document reader was closed');
+    await worker?.terminate();
+  }
+
+  private running(): Worker {
+    if (this.worker) return this.worker;
+    const worker = startThread(import.meta.url, 'document-worker', {
+      // the heap is capped by V8; buffers (inflated streams) are watched from here
+      resourceLimits: { maxOldGenerationSizeMb: this.memoryMb, maxYoungGenerationSizeMb: 16 },
+    });
+    worker.on('message', (reply: DocumentReply) => {
+      const entry = this.waiting.get(reply.id);
+      if (!entry) return;
+      this.waiting.delete(reply.id);
+      clearTimeout(entry.timer);
+      entry.resolve(reply.extracted);
+      if (this.waiting.size === 0) this.unwatchMemory();
+    });
+    worker.on('error', (error) => {
+      if (this.worker !== worker) return;
+      this.worker = undefined;
+      this.settleAll(/out of memory/i.test(error.message) ? `text extraction ran out of memory (limit ${this.memoryMb} MiB)` : `text extraction failed: ${errorMessage(error)}`);
+    });
+    worker.on('exit', () => {
+      if (this.worker !== worker) return;
+      this.worker = undefined;
+      this.settleAll('text extraction stopped');
+    });
+    // after the listeners, which would hold it again: an idle reader never keeps a process alive
+    worker.unref();
+    this.worker = worker;
+    return worker;
+  }
+
+  /** Stops the thread (and what it holds) and answers every document it had with `problem`. */
+  private stop(problem: string): void {
+    const worker = this.worker;
+    this.worker = undefined;
+    this.stopped += 1;
+    this.settleAll(problem);
+    void worker?.terminate();
+  }
+
+  private settleAll(problem: string): void {
+    this.unwatchMemory();
+    for (const [id, entry] of this.waiting) {
+      clearTimeout(entry.timer);
+      this.waiting.delete(id);
+      entry.resolve({ problem: problem.startsWith(entry.kind) ? problem : `${entry.kind} ${problem}` });
+    }
+  }
+
+  private watchMemory(worker: Worker): void {
+    if (this.memoryCheck) return;
+    // inflated streams live in buffers outside the thread's heap, which resourceLimits does not
+    // cap: the process's resident memory, from when the work began, stands for them
+    const limit = process.memoryUsage.rss() + this.memoryMb * 1024 * 1024;
+    this.memoryCheck = setInterval(() => {
+      if (this.worker !== worker) return this.unwatchMemory();
+      if (process.memoryUsage.rss() > limit) this.stop(`text extraction used more than ${this.memoryMb} MiB`);
+    }, MEMORY_CHECK_MS);
+    this.memoryCheck.unref();
+  }
+
+  private unwatchMemory(): void {
+    clearInterval(this.memoryCheck);
+    this.memoryCheck = undefined;
+  }
+}
+
+let shared: DocumentThread | undefined;
+
+function documentThread(): DocumentThread {
+  shared ??= new DocumentThread();
+  return shared;
 }

@@ -96,6 +96,8 @@ interface Pending {
   readonly job: ScreeningJob;
   readonly resolve: (result: ScreeningResult) => void;
   timer?: NodeJS.Timeout;
+  /** it was in a worker that was stopped for another message's sake, and is being screened again */
+  retried?: boolean;
 }
 
 interface Slot {
@@ -221,7 +223,7 @@ export class Screener {
       slot.inFlight.set(pending.job.id, pending);
       pending.timer = setTimeout(() => {
         this.logger.warn({ budgetMs: this.config.relay.screening.timeoutMs }, 'screening overran its budget: worker restarted, message delivered unscreened or deferred as the policy says');
-        this.replace(slot.worker, `screening took longer than ${this.config.relay.screening.timeoutMs} ms`);
+        this.replace(slot.worker, `screening took longer than ${this.config.relay.screening.timeoutMs} ms`, false, pending.job.id);
       }, this.config.relay.screening.timeoutMs);
       slot.worker.postMessage(pending.job);
     }
@@ -253,15 +255,23 @@ export class Screener {
   }
 
   /** Terminates a stuck or broken worker, answers its message as unscreened, starts a new one. */
-  private replace(worker: Worker, reason: string, failedToStart = false): void {
+  /**
+   * Replaces a worker that overran (`culprit`: the message that did) or failed. The culprit, and a
+   * message already screened again once, get the unscreened verdict; the others it was screening
+   * waited on another message's work, so they are screened again on the new worker.
+   */
+  private replace(worker: Worker, reason: string, failedToStart = false, culprit?: number): void {
     const slot = this.slots.find((candidate) => candidate.worker === worker);
     if (!slot) return;
     const stranded = [...slot.inFlight.values()];
     slot.inFlight.clear();
+    const again: Pending[] = [];
     for (const pending of stranded) {
       clearTimeout(pending.timer);
-      pending.resolve(this.failed(pending.job, reason));
+      if (failedToStart || pending.job.id === culprit || pending.retried) pending.resolve(this.failed(pending.job, reason));
+      else again.push({ ...pending, retried: true });
     }
+    this.queue.unshift(...again);
     void worker.terminate();
     slot.ready = false;
     if (this.closed) return;

@@ -1,0 +1,113 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DocumentThread } from '../../src/message/attachments.js';
+import { pdfBomb } from '../helpers/bombs.js';
+import { sendThrough, startRelay, type TestRelay } from '../helpers/relay.js';
+import { startSink, type Sink } from '../helpers/sink.js';
+import { buildPdf } from '../../scripts/fixtures/office-documents.js';
+
+const ENVELOPE = { from: 'cllr.okafor@greyfordvale.gov.uk', to: ['quotes@valesurfacing.example.co.uk'] };
+
+/** A member accepting a contractor's quote in the body: on its own, the example policy holds it. */
+function heldLetter(index: number): string {
+  return [
+    'From: Cllr Susan Okafor <cllr.okafor@greyfordvale.gov.uk>',
+    'To: quotes@valesurfacing.example.co.uk',
+    `Subject: RE: Quotation Q-${2300 + index}`,
+    `Message-ID: <letter-${index}-${Date.now()}@greyfordvale.gov.uk>`,
+    '',
+    'Good afternoon,',
+    '',
+    `Thank you for the quotation. We accept your quote of £${8_000 + index},000 for resurfacing the car park. PO to follow.`,
+    '',
+    'Susan Okafor',
+    '',
+  ].join('\r\n');
+}
+
+/** The same letter with a PDF attached. */
+function withPdf(pdf: Buffer): string {
+  const encoded = pdf.toString('base64').replace(/.{76}/g, '$&\r\n');
+  return [
+    'From: Cllr Susan Okafor <cllr.okafor@greyfordvale.gov.uk>',
+    'To: quotes@valesurfacing.example.co.uk',
+    'Subject: Quotation attached',
+    'MIME-Version: 1.0',
+    'Content-Type: multipart/mixed; boundary="b"',
+    '',
+    '--b',
+    'Content-Type: text/plain; charset=utf-8',
+    '',
+    'Please see the attached.',
+    '--b',
+    'Content-Type: application/pdf; name="quote.pdf"',
+    'Content-Transfer-Encoding: base64',
+    '',
+    encoded,
+    '--b--',
+    '',
+  ].join('\r\n');
+}
+
+describe('a PDF that inflates without end', () => {
+  let bomb: Buffer;
+  beforeAll(async () => {
+    // about 1 MB on the wire, 1 GiB once inflated
+    bomb = await pdfBomb(1_024);
+  });
+
+  it('is stopped, and the next document is read as if it had not been', async () => {
+    const documents = new DocumentThread();
+    try {
+      const stopped = await documents.extract('pdf', bomb, 200_000, 3_000);
+      expect(stopped.text).toBeUndefined();
+      expect(stopped.problem).toMatch(/^pdf text extraction (took longer than 3000 ms|used more than 256 MiB)$/);
+      expect(documents.stopped).toBe(1);
+      const letter = await documents.extract('pdf', buildPdf(['We accept your quote for the drainage works.']), 200_000, 3_000);
+      expect(letter).toEqual({ text: expect.stringContaining('We accept your quote for the drainage works.') });
+    } finally {
+      await documents.close();
+    }
+  });
+
+  describe('through the relay', () => {
+    let sink: Sink;
+    let relay: TestRelay;
+    beforeAll(async () => {
+      sink = await startSink();
+      // one screening worker, as a small council runs it; no review store, so a held letter is deferred, never delivered
+      relay = await startRelay(sink.address, { relay: { screening: { workers: 1, timeoutMs: 10_000, maxParseBytes: 10_485_760 } } });
+    });
+    afterAll(async () => {
+      await relay.close();
+      await sink.close();
+    });
+
+    it('costs a bounded amount of memory, and does not let ten held-shaped letters sent after it through unscreened', async () => {
+      // the relay and its screening worker run in this process: its resident memory is theirs
+      const baseline = process.memoryUsage.rss();
+      let peak = baseline;
+      const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 25);
+      try {
+        const bombed = sendThrough(relay.port, ENVELOPE, withPdf(bomb));
+        const letters: Array<Awaited<ReturnType<typeof sendThrough>>> = [];
+        // five at once at once, five more after the document's time limit has passed
+        letters.push(...(await Promise.all(Array.from({ length: 5 }, (_, index) => sendThrough(relay.port, ENVELOPE, heldLetter(index))))));
+        await new Promise((resolve) => setTimeout(resolve, 3_500));
+        letters.push(...(await Promise.all(Array.from({ length: 5 }, (_, index) => sendThrough(relay.port, ENVELOPE, heldLetter(5 + index))))));
+        for (const letter of letters) {
+          expect(letter.responseCode, letter.response).toBe(451);
+          expect(letter.response).toMatch(/must be held for review/);
+        }
+        await bombed;
+        // a reader left running would go on growing after the reply: watch a while longer
+        await new Promise((resolve) => setTimeout(resolve, 4_000));
+      } finally {
+        clearInterval(sampler);
+      }
+      const delivered = sink.messages.map((message) => message.raw.toString('latin1'));
+      expect(delivered.filter((raw) => raw.includes('We accept your quote'))).toEqual([]);
+      // read to the end, the document would take over 1 GiB; it is stopped at 256 MiB
+      expect((peak - baseline) / 1024 / 1024).toBeLessThan(600);
+    });
+  });
+});
