@@ -83,6 +83,13 @@ export interface Filter<Options extends object = Record<string, unknown>> {
 /** The pseudo-filter id under which screening failures are reported. */
 export const SCREENING_ERROR = 'screening-error';
 
+/** The pseudo-filter id under which text no filter could read is reported. */
+export const SCREENING_INCOMPLETE = 'screening-incomplete';
+/** rule of a screening-incomplete finding on correspondence of a member, which the policy acts on */
+export const MEMBER_TEXT_NOT_READ = 'MEMBER_TEXT_NOT_READ';
+/** rule of one on other mail: named in the header only */
+export const TEXT_NOT_READ = 'TEXT_NOT_READ';
+
 /** The finding for a message, or a filter, that could not be screened: the mail still flows. */
 export function screeningError(rule: string, explanation: string, detail: string): Finding {
   return {

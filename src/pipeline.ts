@@ -4,7 +4,7 @@ import { screeningError, type Filter, type FilterContext, type Finding } from '.
 import type { ScreenedMessage } from './message/model.js';
 import { parseMessage, STRUCTURE_PROBLEM, type Envelope } from './message/parse.js';
 import type { RawMessage } from './message/raw.js';
-import { decide, unscreenedFinding, type Decision } from './policy.js';
+import { decide, incompleteFinding, unscreenedFinding, type Decision } from './policy.js';
 import { detectEnquiry, type EnquiryOpening } from './sla/enquiries.js';
 import { errorMessage } from './errors.js';
 
@@ -51,6 +51,8 @@ export async function screen(input: ScreeningInput, environment: ScreeningEnviro
     if (!settings?.enabled) continue;
     findings.push(...(await runFilter(filter, message, { config, directory, options: settings, now: input.receivedAt })));
   }
+  const incomplete = incompleteFinding(message);
+  if (incomplete) findings.push(incomplete);
   const decision = decide(findings, config);
   const enquiry = decision.action === 'reject' || decision.action === 'defer' ? null : detectEnquiry(message, config, directory, input.receivedAt);
   return { ...decision, message, enquiry };

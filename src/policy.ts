@@ -1,5 +1,6 @@
 import type { Config, FilterAction } from './config/schema.js';
-import { SCREENING_ERROR, screeningError, type Finding } from './finding.js';
+import type { ScreenedMessage } from './message/model.js';
+import { MEMBER_TEXT_NOT_READ, SCREENING_ERROR, SCREENING_INCOMPLETE, screeningError, TEXT_NOT_READ, type Finding } from './finding.js';
 
 /**
  * What happens to a message: delivered (findings, if any, are named in the header), delivered
@@ -26,6 +27,7 @@ const ACTION_OF: Record<FilterAction, Action> = { tag: 'deliver', flag: 'flag', 
  * set, the filter's action applies, as it always has.
  */
 export function actionFor(finding: Finding, config: Config): FilterAction {
+  if (finding.filter === SCREENING_INCOMPLETE) return finding.rule === MEMBER_TEXT_NOT_READ ? config.relay.screening.incomplete : 'tag';
   const settings = config.filters[finding.filter];
   if (!settings) return 'tag';
   const categories: unknown = (settings as { categories?: unknown }).categories;
@@ -88,4 +90,25 @@ export function unscreenedFinding(config: Config, reason: string, what = 'the me
     return screeningError('FILTER_FAILED_CLOSED', `${what} (${reason}); the message was deferred, since ${closed.join(', ')} may not let mail pass unscreened`, reason);
   }
   return screeningError('SCREENING_FAILED', `${what} (${reason}); it was delivered unscreened`, reason);
+}
+
+/**
+ * The finding for text no filter could read. On a member's correspondence (a member sends it or
+ * is among its recipients) the policy's `relay.screening.incomplete` action applies; on other mail
+ * it is named in the header, nothing more.
+ */
+export function incompleteFinding(message: ScreenedMessage): Finding | undefined {
+  if (message.unread.length === 0) return undefined;
+  const parties = [...(message.sender ? [message.sender] : []), ...message.from, ...message.recipients];
+  const member = parties.some((party) => party.roles.includes('member'));
+  const skipped = message.unread.join('; ');
+  return {
+    filter: SCREENING_INCOMPLETE,
+    rule: member ? MEMBER_TEXT_NOT_READ : TEXT_NOT_READ,
+    severity: 'low',
+    score: 1,
+    protocolRef: 'n/a',
+    evidence: [{ location: 'envelope', text: skipped.slice(0, 500) }],
+    explanation: `Part of the message was not screened, because no filter could read it: ${skipped.slice(0, 300)}.`,
+  };
 }

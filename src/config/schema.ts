@@ -176,8 +176,12 @@ const relaySchema = z.strictObject({
       workers: z.number().int().min(0).max(16).default(1).describe('screening worker threads (0 = on the main thread)'),
       timeoutMs: z.number().int().positive().default(10_000).describe('whole-message screening budget; over it the mail flows with screening-error'),
       maxParseBytes: z.number().int().positive().default(10_485_760).describe('only this much of each message is parsed for screening'),
+      incomplete: z
+        .enum(['tag', 'flag', 'hold', 'reject'])
+        .default('flag')
+        .describe("a member's correspondence with text no filter could read (past a limit, a document that could not be opened): the screening-incomplete finding's action; on other mail it is named in the header only"),
     })
-    .default({ workers: 1, timeoutMs: 10_000, maxParseBytes: 10_485_760 }),
+    .default({ workers: 1, timeoutMs: 10_000, maxParseBytes: 10_485_760, incomplete: 'flag' }),
 });
 
 const reviewAccountSchema = z.strictObject({

@@ -59,6 +59,7 @@ async function pdfText(content: Buffer, deadline: number, maxChars: number, time
       const problem = `pdf text extraction took longer than ${timeoutMs} ms`;
       return pages.length === 0 ? { problem } : { text: pages.join('\n'), problem: `${problem}; read ${pages.length} of ${document.numPages} pages` };
     }
+    if (document.numPages > last && length < maxChars) return { text: pages.join('\n'), problem: `read the first ${last} of ${document.numPages} pages` };
     return { text: pages.join('\n') };
   } finally {
     await document.destroy();

@@ -81,4 +81,6 @@ export interface ScreenedMessage {
   readonly attachments: readonly Attachment[];
   /** what could not be parsed, in words */
   readonly problems: readonly string[];
+  /** what no filter could read (past a limit, a document that could not be opened), in words */
+  readonly unread: readonly string[];
 }

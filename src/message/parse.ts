@@ -56,8 +56,12 @@ export async function parseMessage(
   limits: ParseLimits,
 ): Promise<ScreenedMessage> {
   const problems: string[] = [];
+  const unread: string[] = [];
   const truncated = rawLength(raw) > limits.maxParseBytes;
-  if (truncated) problems.push(`only the first ${limits.maxParseBytes} bytes were screened`);
+  if (truncated) {
+    problems.push(`only the first ${limits.maxParseBytes} bytes were screened`);
+    unread.push(`everything after the first ${limits.maxParseBytes} bytes`);
+  }
   let parsed: ParsedMail | undefined;
   try {
     // the parser counts multipart containers too; the relay has already bounded the parts themselves
@@ -79,9 +83,10 @@ export async function parseMessage(
   const sender = fromList[0] ?? (mailFrom ? resolve(mailFrom) : undefined);
 
   const headers = headerLinesOf(parsed);
-  const body = bodyText(parsed, limits, problems);
+  const body = bodyText(parsed, limits, problems, unread);
   const split = splitText(body.text);
-  const attachments = parsed ? await attachmentsOf(parsed, directory, limits, problems) : [];
+  const attachments = parsed ? await attachmentsOf(parsed, directory, limits, problems, unread) : [];
+  for (const attachment of attachments) if (attachment.textProblem) unread.push(`attachment ${attachment.filename}: ${attachment.textProblem}`);
 
   return {
     envelope: { mailFrom, rcptTo: [...rcptTo] },
@@ -103,6 +108,7 @@ export async function parseMessage(
     text: { body: body.text, ...split, fromHtml: body.fromHtml, truncated: truncated || body.cut },
     attachments,
     problems,
+    unread,
   };
 }
 
@@ -221,30 +227,40 @@ function headerLinesOf(parsed: ParsedMail | undefined): HeaderLine[] {
   });
 }
 
-function bodyText(parsed: ParsedMail | undefined, limits: ParseLimits, problems: string[]): { text: string; fromHtml: boolean; cut: boolean } {
+/** put where html-to-text leaves out what is nested too deep or too wide, so that it can be said */
+const HTML_LEFT_OUT = '\u2063left-out\u2063';
+
+function bodyText(parsed: ParsedMail | undefined, limits: ParseLimits, problems: string[], unread: string[]): { text: string; fromHtml: boolean; cut: boolean } {
   if (!parsed) return { text: '', fromHtml: false, cut: false };
   let text = parsed.text ?? '';
   let fromHtml = false;
   if (!text.trim() && typeof parsed.html === 'string' && parsed.html.length > 0) {
     const max = limits.maxHtmlChars ?? DEFAULT_MAX_HTML_CHARS;
-    if (parsed.html.length > max) problems.push(`HTML body over ${max} characters was not read`);
-    else {
+    if (parsed.html.length > max) {
+      problems.push(`HTML body over ${max} characters was not read`);
+      unread.push(`an HTML body of ${parsed.html.length} characters (over ${max})`);
+    } else {
       text = htmlToText(parsed.html, {
         wordwrap: false,
-        limits: { maxInputLength: max, maxDepth: 200, maxChildNodes: 10_000 },
+        limits: { maxInputLength: max, maxDepth: 200, maxChildNodes: 10_000, ellipsis: HTML_LEFT_OUT },
         selectors: [
           { selector: 'a', options: { ignoreHref: true } },
           { selector: 'img', format: 'skip' },
         ],
       });
       fromHtml = true;
+      if (text.includes(HTML_LEFT_OUT)) {
+        unread.push('HTML nested deeper than 200 levels, or with more than 10,000 elements in one place');
+        text = text.replaceAll(HTML_LEFT_OUT, ' ');
+      }
     }
   }
   const cut = text.length > MAX_BODY_CHARS;
+  if (cut) unread.push(`body text after the first ${MAX_BODY_CHARS} characters`);
   return { text: cut ? text.slice(0, MAX_BODY_CHARS) : text, fromHtml, cut };
 }
 
-async function attachmentsOf(parsed: ParsedMail, directory: Directory, limits: ParseLimits, problems: string[]): Promise<Attachment[]> {
+async function attachmentsOf(parsed: ParsedMail, directory: Directory, limits: ParseLimits, problems: string[], unread: string[]): Promise<Attachment[]> {
   const out: Attachment[] = [];
   const depth = limits.maxNestedDepth ?? DEFAULT_MAX_NESTED_DEPTH;
   for (const part of parsed.attachments) {
@@ -261,6 +277,7 @@ async function attachmentsOf(parsed: ParsedMail, directory: Directory, limits: P
       }
       const nested = await parseMessage(part.content, { mailFrom: null, rcptTo: [] }, directory, { ...limits, maxNestedDepth: depth - 1 });
       out.push({ ...base, text: `Subject: ${nested.subject}\n\n${nested.text.body}` });
+      unread.push(...nested.unread.map((what) => `in ${filename}, ${what}`));
       continue;
     }
     try {

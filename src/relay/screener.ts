@@ -309,6 +309,7 @@ export class Screener {
         text: { body: '', newText: '', newSpans: [], quoted: [], fromHtml: false, truncated: true },
         attachments: [],
         problems: [reason],
+        unread: [],
       },
     };
   }

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { filters as registry } from '../../filters/index.js';
 import type { Config } from '../config/schema.js';
-import { SCREENING_ERROR } from '../finding.js';
+import { MEMBER_TEXT_NOT_READ, SCREENING_ERROR, SCREENING_INCOMPLETE, TEXT_NOT_READ } from '../finding.js';
 import type { Logger } from '../log.js';
 import type { Mailer } from '../notify/mailer.js';
 import { screeningHeaderValue } from '../policy.js';
@@ -163,6 +163,14 @@ class ReviewApp {
     this.filterInfo = [
       ...registry.map((filter) => ({ id: filter.id, title: filter.title, rules: new Map(filter.rules.map((rule) => [rule.code, rule.description])) })),
       { id: SCREENING_ERROR, title: 'Screening error', rules: new Map<string, string>() },
+      {
+        id: SCREENING_INCOMPLETE,
+        title: 'Not all of the message could be screened',
+        rules: new Map([
+          [MEMBER_TEXT_NOT_READ, "part of a member's correspondence could not be read (past a limit, or a document that could not be opened); the evidence says what"],
+          [TEXT_NOT_READ, 'part of the message could not be read; the evidence says what'],
+        ]),
+      },
     ];
   }
 
