@@ -84,6 +84,9 @@ export interface WaitingHold {
   readonly link: string;
 }
 
+/** BullMQ's lock on a running job, after which a stalled job is rerun elsewhere, milliseconds */
+const DEFAULT_LOCK_MS = 30_000;
+
 export interface ListOptions {
   /** newest first, at most this many @defaultValue 1000 */
   readonly limit?: number;
@@ -438,9 +441,10 @@ export class EnquiryService {
   }
 
   /**
-   * Sends one notice at most once. The claim is taken before sending and marked sent after; a
-   * rerun finding a claim without the mark (the worker died mid-send) does not resend, since a
-   * second reminder is the worse failure, and logs the unknown state.
+   * Sends one notice, once as a rule. The claim is taken before sending and marked sent after. A
+   * rerun that finds a claim without the mark, older than a worker's lock (so the worker that took
+   * it is gone), sends the notice itself: a lost reminder is the worse failure, and a rare second
+   * copy carries the same Message-ID, so it is recognisably the same notice.
    */
   private async sendOnce(record: StoredEnquiry, stage: Stage, recipient: string): Promise<void> {
     const field = `notice:${stage}:${recipient}` as const;
@@ -448,10 +452,13 @@ export class EnquiryService {
     const stored = await this.store.setIfAbsent(record.id, field, claim);
     if (stored === undefined) return;
     if (stored !== claim) {
-      if (!stored.startsWith('sent')) {
-        this.logger.error({ enquiryId: record.id, stage }, 'sla: notice state unknown: an earlier attempt claimed it and did not confirm sending; not resending');
-      }
-      return;
+      if (stored.startsWith('sent')) return;
+      const claimedAt = Date.parse(stored.split(' ')[1] ?? '');
+      const lapsed = !Number.isFinite(claimedAt) || this.now().getTime() - claimedAt >= (this.options.lockDurationMs ?? DEFAULT_LOCK_MS);
+      // a live attempt elsewhere is still sending it
+      if (!lapsed) return;
+      if (!(await this.store.compareAndSet(record.id, field, claim, stored))) return;
+      this.logger.warn({ enquiryId: record.id, stage }, 'sla: an earlier attempt claimed this notice and did not confirm sending it; sending it now (a second copy would carry the same Message-ID)');
     }
     try {
       await this.mailer.send(this.noticeFor(record, stage, recipient));

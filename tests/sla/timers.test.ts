@@ -240,9 +240,11 @@ describe('duplicates, restarts and several instances', () => {
     expect((await received(h.sink)).map((notice) => notice.rcptTo[0])).toEqual([OFFICER, MANAGER]);
   });
 
-  it('a worker killed right after sending a reminder does not send it again', async () => {
-    const h = await harness({ acknowledge: 'PT3S', remindBefore: 'PT2S' });
-    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'helpers', 'crash-after-send.ts'), h.prefix, h.sink.address, join(FIXTURES, 'opens-member-asks-officer.eml'), 'PT3S'], {
+  /** runs an instance that is killed at its first notice, then a second instance that recovers its work */
+  async function crashThenRecover(when: 'after-send' | 'before-send'): Promise<{ h: Harness; sentBeforeCrash: number }> {
+    // the reminder comes due 2 s in, and its deadline 6 s after: time for a second instance to find it
+    const h = await harness({ acknowledge: 'PT8S', remindBefore: 'PT6S' });
+    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'helpers', 'crash-after-send.ts'), h.prefix, h.sink.address, join(FIXTURES, 'opens-member-asks-officer.eml'), 'PT8S', when, 'PT6S'], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -250,14 +252,34 @@ describe('duplicates, restarts and several instances', () => {
     child.stderr.on('data', (chunk: Buffer) => (childErrors += chunk.toString()));
     const exit = await new Promise<NodeJS.Signals | number | null>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code)));
     expect(exit, childErrors).toBe('SIGKILL');
-    expect(h.sink.messages).toHaveLength(1);
-
-    // another instance finds the dead worker's job once its lock lapses, reruns it, and skips the sent reminder
+    const sentBeforeCrash = h.sink.messages.length;
+    // another instance finds the dead worker's job once its lock lapses and reruns it
     // (every instance checks for stalled jobs at the same interval, as a real deployment would)
-    await startService(h, { stalledIntervalMs: 500 });
+    await startService(h, { stalledIntervalMs: 500, lockDurationMs: 1_500 });
+    return { h, sentBeforeCrash };
+  }
+
+  it('a worker killed after claiming a reminder, before sending it: the reminder is sent after recovery, then the escalation', async () => {
+    const started = Date.now();
+    const { h, sentBeforeCrash } = await crashThenRecover('before-send');
+    expect(sentBeforeCrash).toBe(0);
+    await h.sink.waitFor(1, 5_000);
+    expect(Date.now() - started).toBeLessThan(8_000);
     await h.sink.waitFor(2, 15_000);
     await sleep(1_500);
     expect((await received(h.sink)).map((notice) => notice.rcptTo[0])).toEqual([OFFICER, MANAGER]);
+  });
+
+  it('a worker killed right after sending a reminder: at worst a second copy, with the same Message-ID, and one escalation', async () => {
+    const { h, sentBeforeCrash } = await crashThenRecover('after-send');
+    expect(sentBeforeCrash).toBe(1);
+    await h.sink.waitFor(3, 15_000);
+    await sleep(1_500);
+    const notices = await received(h.sink);
+    expect(notices.map((notice) => notice.rcptTo[0])).toEqual([OFFICER, OFFICER, MANAGER]);
+    const ids = await Promise.all(h.sink.messages.slice(0, 2).map(async (message) => (await simpleParser(message.raw)).messageId));
+    expect(ids[0]).toBeDefined();
+    expect(ids[1]).toBe(ids[0]);
   });
 });
 

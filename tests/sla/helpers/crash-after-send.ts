@@ -1,9 +1,9 @@
 /**
- * A gateway instance that dies (SIGKILL) the moment its first notice has been handed to the
- * SMTP server, before it can mark the notice sent or finish the timer job: the crash that
- * RELIABILITY.md item 9 asks about. Run by tests/sla/timers.test.ts as a child process.
+ * A gateway instance that dies (SIGKILL) at its first notice: the moment it has been handed to the
+ * SMTP server, before it can be marked sent (`after-send`), or right after it was claimed, before
+ * it was sent (`before-send`). Run by tests/sla/timers.test.ts as a child process.
  *
- * argv: <redis prefix> <notify smtp host:port> <eml file> <acknowledge duration>
+ * argv: <redis prefix> <notify smtp host:port> <eml file> <acknowledge duration> [after-send|before-send] [remind-before duration]
  */
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
@@ -16,16 +16,17 @@ import { EnquiryService } from '../../../src/sla/service.js';
 import { configWith } from '../../helpers/config.js';
 import { TEST_REDIS_URL } from '../../helpers/redis.js';
 
-const [prefix = '', smtp = '', emlPath = '', acknowledge = 'PT1S'] = process.argv.slice(2);
+const [prefix = '', smtp = '', emlPath = '', acknowledge = 'PT1S', when = 'after-send', remindBefore = 'PT1S'] = process.argv.slice(2);
 const config = configWith({
   redis: { url: TEST_REDIS_URL, prefix },
   notify: { from: 'member-officer-gateway@greyfordvale.gov.uk', smtp },
-  sla: { acknowledge, respond: 'P30D', remindBefore: 'PT1S' },
+  sla: { acknowledge, respond: 'P30D', remindBefore },
 });
 const handle: RedisHandle = { url: TEST_REDIS_URL, embedded: false, connect: (options) => new Redis(TEST_REDIS_URL, options ?? {}), close: async () => {} };
 const realMailer = createMailer(config);
 const dyingMailer: Mailer = {
   async send(notice) {
+    if (when === 'before-send') process.kill(process.pid, 'SIGKILL');
     const sent = await realMailer.send(notice);
     process.kill(process.pid, 'SIGKILL');
     return sent;
