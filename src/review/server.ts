@@ -184,6 +184,24 @@ class ReviewApp {
     if (this.config.review.accounts.length === 0 && !this.proxy) {
       this.logger.warn('review.accounts is empty and no trustedProxy is set: nobody can sign in to the review page');
     }
+    await this.completeInterruptedReleases();
+  }
+
+  /**
+   * A release the next hop accepted, whose decision a crash kept from being recorded, is recorded
+   * now, so the letter shows as released and cannot be released a second time. One interrupted
+   * before the next hop answered stays held; its reviewer sees it and may release it again.
+   */
+  private async completeInterruptedReleases(): Promise<void> {
+    for (const id of await this.store.interruptedReleases()) {
+      const record = await this.store.releaseRecord(id);
+      if (record?.state !== 'accepted') continue;
+      const note = 'Release completed on restart: the next hop had accepted the message before the decision could be recorded.';
+      const outcome = await this.store.decide(id, { decision: 'release', note, by: record.by, ...(record.response !== undefined ? { nextHopResponse: record.response } : {}) });
+      if (outcome.kind === 'ok' || outcome.kind === 'conflict') await Promise.all([this.store.clearRelease(id), this.store.dropReleaseClaim(id)]);
+      await this.store.audit({ who: 'gateway', role: 'gateway', via: 'restart', action: 'release-recovered', item: id, result: outcome.kind === 'ok' ? 'ok' : 'conflict', detail: 'next hop had accepted it' });
+      this.logger.warn({ review: id }, 'completed a release interrupted after the next hop accepted it');
+    }
   }
 
   settle(): Promise<void> {
@@ -559,7 +577,7 @@ class ReviewApp {
       nextHopResponse = released.response;
     }
     const outcome = await this.store.decide(id, { decision, note, by: principal.user, ...(nextHopResponse !== undefined ? { nextHopResponse } : {}) });
-    if (decision === 'release') await this.store.dropReleaseClaim(id);
+    if (decision === 'release') await Promise.all([this.store.dropReleaseClaim(id), this.store.clearRelease(id)]);
     if (outcome.kind === 'ok') {
       await this.audit(context, principal, { action: 'decision', item: id, result: 'ok', detail: decision });
       if (outcome.previous === 'held' && decision !== 'release') {
@@ -596,17 +614,26 @@ class ReviewApp {
       await this.audit(context, principal, { action: 'decision', item: id, result: 'conflict', detail: 'release' });
       return { ok: false, status: 409, error: 'conflict', message: `This item is already ${current?.status ?? 'gone'}.` };
     }
+    const earlier = await this.store.releaseRecord(id);
+    if (earlier?.state === 'accepted') {
+      // the next hop took it before a crash kept the decision from being recorded: not again
+      await this.audit(context, principal, { action: 'release-recovered', item: id, result: 'ok', detail: 'next hop had accepted it' });
+      return { ok: true, response: earlier.response ?? '' };
+    }
+    if (earlier?.state === 'sending') this.logger.warn({ review: id, since: earlier.at }, 'an earlier release of this message was interrupted before the next hop answered; releasing it again');
+    await this.store.recordRelease(id, { state: 'sending', by: principal.user, at: new Date().toISOString() });
     const envelope: ForwardEnvelope = { mailFrom: content.envelope.mailFrom, rcptTo: content.envelope.rcptTo, ...(content.envelope.eightBitMime ? { eightBitMime: true } : {}) };
     // only our header line is added on top: the held bytes go out exactly as they came in
     const prefix = Buffer.from(`X-Member-Officer-Screening: ${screeningHeaderValue({ action: 'hold', findings: content.findings }, id)}\r\n`, 'latin1');
     try {
-      const response = await this.options.nextHop.deliver(envelope, prefix, raw);
+      const response = (await this.options.nextHop.deliver(envelope, prefix, raw)).replace(/[\r\n]+/g, ' ').slice(0, 300);
+      await this.store.recordRelease(id, { state: 'accepted', by: principal.user, at: new Date().toISOString(), response });
       this.logger.info({ review: id, bytes: raw.length }, 'held message released to the next hop');
-      return { ok: true, response: response.replace(/[\r\n]+/g, ' ').slice(0, 300) };
+      return { ok: true, response };
     } catch (error) {
       const possiblyDelivered = error instanceof NextHopError && error.possiblyDelivered;
       // if the next hop may have the message, the claim stays until it lapses so a quick retry cannot send a second copy
-      if (!possiblyDelivered) await this.store.dropReleaseClaim(id);
+      if (!possiblyDelivered) await Promise.all([this.store.dropReleaseClaim(id), this.store.clearRelease(id)]);
       const reply = errorMessage(error);
       this.logger.warn({ review: id, reply, possiblyDelivered }, 'release of a held message failed');
       await this.audit(context, principal, { action: 'release-failed', item: id, result: 'failed', detail: error instanceof NextHopError ? String(error.responseCode) : 'error' });

@@ -124,8 +124,17 @@ export type AuditAction =
   | 'view-html'
   | 'decision'
   | 'release-failed'
+  | 'release-recovered'
   | 'stored'
   | 'enquiries';
+export interface ReleaseRecord {
+  readonly state: 'sending' | 'accepted';
+  readonly by: string;
+  readonly at: string;
+  /** the next hop's reply, once it accepted */
+  readonly response?: string;
+}
+
 export type AuditResult = 'ok' | 'failed' | 'denied' | 'conflict' | 'rate-limited' | 'gone';
 
 /** One line of the audit trail. Never message content: ids, names of reviewers, outcomes. */
@@ -135,7 +144,7 @@ export interface AuditEntry {
   readonly who: string;
   readonly role: 'reviewer' | 'anonymous' | 'gateway';
   /** how the request was authenticated */
-  readonly via: 'session' | 'basic' | 'proxy' | 'form' | 'relay';
+  readonly via: 'session' | 'basic' | 'proxy' | 'form' | 'relay' | 'restart';
   readonly action: AuditAction;
   readonly item?: string;
   readonly ip?: string;
@@ -463,6 +472,39 @@ export class ReviewStore {
       .pexpire(this.key('raw', id), ttlMs)
       .hset(this.key('item', id), 'contentExpiresAt', new Date(now + ttlMs).toISOString())
       .exec();
+  }
+
+  /**
+   * What a release of a held item got to, kept without expiry until its decision is recorded: set
+   * to `sending` before the next hop is given the message and to `accepted` (with its reply) the
+   * moment the next hop takes it, so a crash in between the next hop's reply and the decision
+   * never leads to a second delivery.
+   */
+  async releaseRecord(id: string): Promise<ReleaseRecord | null> {
+    const text = await this.redis.get(this.key('release', id));
+    return text === null ? null : (JSON.parse(text) as ReleaseRecord);
+  }
+
+  async recordRelease(id: string, record: ReleaseRecord): Promise<void> {
+    await this.redis.set(this.key('release', id), JSON.stringify(record));
+    if (record.state === 'accepted') await confirmDurable(this.redis, await this.durability(), this.holdFsyncTimeoutMs);
+  }
+
+  async clearRelease(id: string): Promise<void> {
+    await this.redis.del(this.key('release', id));
+  }
+
+  /** Items whose release record is still there: a release was interrupted before its decision. */
+  async interruptedReleases(): Promise<string[]> {
+    const ids: string[] = [];
+    const pattern = this.key('release', '*');
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+      cursor = next;
+      for (const key of keys) ids.push(key.slice(pattern.length - 1));
+    } while (cursor !== '0');
+    return ids;
   }
 
   /** Marks a release as under way; false if another reviewer's release of it is in progress. */

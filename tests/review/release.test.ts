@@ -205,6 +205,47 @@ describe('held and flagged mail through the relay', () => {
     expect(notifySink.messages).toHaveLength(0);
   });
 
+  it('never sends a letter twice when a crash came between the next hop accepting it and the decision being recorded', async () => {
+    const envelope = { from: 'cllr.hadley@greyfordvale.gov.uk', to: ['imran.shah@greyfordvale.gov.uk'] };
+    const holdOne = async (messageId: string): Promise<string> => {
+      const sent = await sendThrough(relay.port, envelope, heldMessage('[hold-me]', messageId));
+      const id = /review ([A-Za-z0-9_-]{12})\)/.exec(sent.response)?.[1];
+      expect(id, sent.response).toBeDefined();
+      return id as string;
+    };
+    // what such a crash leaves: the release recorded as accepted, the item still held
+    const crashed = { state: 'accepted' as const, by: 'nadia', at: new Date().toISOString(), response: '250 2.0.0 Ok: queued as 4XyZ' };
+
+    // a reviewer who tries again finds it released, and nothing more goes out
+    const retried = await holdOne('<crash-1@greyfordvale.gov.uk>');
+    await store.recordRelease(retried, crashed);
+    const again = await fetch(`${review.baseUrl}/api/flags/${retried}/decision`, { method: 'POST', headers: { authorization: AUTH, 'content-type': 'application/json' }, body: JSON.stringify({ decision: 'release', note: 'Trying again.' }) });
+    expect(again.status).toBe(200);
+    expect(await store.get(retried)).toMatchObject({ status: 'released', decision: { decision: 'release', nextHopResponse: '250 2.0.0 Ok: queued as 4XyZ' } });
+    expect(await store.releaseRecord(retried)).toBeNull();
+
+    // a review page starting after the crash records the decision itself
+    const recovered = await holdOne('<crash-2@greyfordvale.gov.uk>');
+    await store.recordRelease(recovered, crashed);
+    const restarted = await startReviewFixture({ prefix, nextHop: releaseClient });
+    try {
+      expect(await store.get(recovered)).toMatchObject({ status: 'released', decision: { decision: 'release', by: 'nadia', nextHopResponse: '250 2.0.0 Ok: queued as 4XyZ' } });
+      expect((await store.get(recovered))?.decision?.note).toMatch(/completed on restart/);
+      expect((await store.auditEntries({ item: recovered })).map((entry) => entry.action)).toContain('release-recovered');
+    } finally {
+      await restarted.close();
+    }
+    expect(nextHop.messages).toHaveLength(0);
+
+    // a release that ends normally leaves no record behind
+    const normal = await holdOne('<crash-3@greyfordvale.gov.uk>');
+    const released = await fetch(`${review.baseUrl}/api/flags/${normal}/decision`, { method: 'POST', headers: { authorization: AUTH, 'content-type': 'application/json' }, body: JSON.stringify({ decision: 'release', note: '' }) });
+    expect(released.status).toBe(200);
+    await nextHop.waitFor(1);
+    expect(await store.releaseRecord(normal)).toBeNull();
+    expect(await store.interruptedReleases()).toEqual([]);
+  });
+
   it.skipIf(!REDIS_SERVER)('refuses with 451 a hold its Redis could lose, saying why, unless the policy accepts volatile holds', async () => {
     const volatile = await startScratchRedis(['--appendonly', 'no']);
     const evicting = await startScratchRedis(['--appendonly', 'yes', '--appendfsync', 'always', '--maxmemory', '64mb', '--maxmemory-policy', 'allkeys-lru']);
