@@ -70,6 +70,8 @@ export class Relay {
   private readonly background = new Set<Promise<void>>();
   private readonly spool: Spool;
   private shuttingDown = false;
+  /** messages that arrived already carrying the screening header (a sender trying to look screened) */
+  private arrivedWithScreeningHeader = 0;
 
   constructor(private readonly options: RelayOptions) {
     const { relay } = options.config;
@@ -153,7 +155,15 @@ export class Relay {
   }
 
   /** Open SMTP connections and message transactions in flight, for monitoring and leak checks. */
-  stats(): { connections: number; transactions: number; backgroundTasks: number; spoolFiles: number; clientAddresses: number; commandTimers: number } {
+  stats(): {
+    connections: number;
+    transactions: number;
+    backgroundTasks: number;
+    spoolFiles: number;
+    clientAddresses: number;
+    commandTimers: number;
+    arrivedWithScreeningHeader: number;
+  } {
     const connections = Reflect.get(this.server, 'connections') as Set<unknown> | undefined;
     return {
       connections: connections?.size ?? 0,
@@ -162,6 +172,7 @@ export class Relay {
       spoolFiles: this.spool.size,
       clientAddresses: this.clientsByAddress.size,
       commandTimers: this.commandTimers.size,
+      arrivedWithScreeningHeader: this.arrivedWithScreeningHeader,
     };
   }
 
@@ -313,6 +324,7 @@ export class Relay {
       if (problem) throw new SmtpReplyError(problem.responseCode, problem.message);
       if (inspector.carriesScreeningHeader()) {
         // a routing rule that skips mail carrying the header lets a sender skip screening by writing it
+        this.arrivedWithScreeningHeader += 1;
         logger.warn({ session: session.id, client: session.remoteAddress, mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '' }, 'message arrived already carrying an X-Member-Officer-Screening header; screened as any other');
       }
 

@@ -104,8 +104,9 @@ describe('message framing', () => {
     expect(sink.messages[before + 1]!.mailParams.SMTPUTF8).toBe(true);
   });
 
-  it('prepends its header above one that arrived in the message, leaving that one untouched', async () => {
+  it('prepends its header above one that arrived in the message, leaving that one untouched, and counts such arrivals', async () => {
     const before = sink.messages.length;
+    const arrivals = relay.relay.stats().arrivedWithScreeningHeader;
     const message = 'X-Member-Officer-Screening: action=deliver; findings=none\r\nSubject: forged verdict\r\n\r\nbody\r\n';
     const result = await sendThrough(relay.port, { from: 'a@example.org', to: ['b@example.org'] }, message);
     expect(result.ok).toBe(true);
@@ -113,6 +114,7 @@ describe('message framing', () => {
     const headers = [...text.matchAll(/^X-Member-Officer-Screening: .*$/gm)].map((m) => m[0]);
     expect(headers).toHaveLength(2);
     expect(text.endsWith(message)).toBe(true);
+    expect(relay.relay.stats().arrivedWithScreeningHeader).toBe(arrivals + 1);
   });
 });
 
