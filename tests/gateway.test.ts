@@ -31,6 +31,7 @@ describe('the gateway as `start` runs it', () => {
       // the test Redis keeps no append-only file; tests/review/durability.test.ts covers refusing holds on one
       review: { listen: '127.0.0.1:0', accounts: [{ user: 'nadia', passwordHash }], volatileHolds: 'accept' },
       notify: { from: 'gateway@greyfordvale.gov.uk', smtp: sink.address },
+      metrics: { listen: '127.0.0.1:0' },
     });
     gateway = await startGateway(config, { logger: silentLogger });
   });
@@ -131,5 +132,23 @@ describe('the gateway as `start` runs it', () => {
       expect.objectContaining({ member: 'cllr.hadley@greyfordvale.gov.uk', officer: 'imran.shah@greyfordvale.gov.uk', subject: 'Flooding on Castle Street', status: 'open' }),
     ]);
     expect(Date.parse(items[0]!.acknowledgeBy)).toBeLessThan(Date.parse(items[0]!.respondBy));
+  });
+
+  it('counts what it did for Prometheus: held letters, enquiries, notices, screening time; healthy and ready', async () => {
+    const base = `http://127.0.0.1:${gateway.metricsPort}`;
+    const text = await (await fetch(`${base}/metrics`)).text();
+    // the tests above held two letters (both released), relayed an enquiry and sent notices
+    expect(text).toMatch(/^mog_messages_total\{action="hold"\} 2$/m);
+    expect(text).toMatch(/^mog_messages_total\{action="deliver"\} 1$/m);
+    expect(text).toMatch(/^mog_findings_total\{filter="obligation"\} 2$/m);
+    expect(text).toMatch(/^mog_screening_seconds_count 3$/m);
+    expect(text).toMatch(/^mog_held_messages 0$/m);
+    expect(text).toMatch(/^mog_enquiries\{status="open"\} 1$/m);
+    expect(text).toMatch(/^mog_notifications_total\{kind="hold-notice"\} 2$/m);
+    expect(text).toMatch(/^mog_next_hop_failures_total 0$/m);
+    expect(text).toMatch(/^mog_screening_header_arrivals_total 0$/m);
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${base}/readyz`);
+    expect([ready.status, await ready.text()]).toEqual([200, 'ready\n']);
   });
 });

@@ -264,6 +264,12 @@ export const configSchema = z.strictObject({
         .describe('sign-in by a reverse proxy (e.g. one doing Entra ID); the proxy must strip the header from client requests'),
     })
     .default({ listen: '127.0.0.1:8025', accounts: [], retentionDays: 90, volatileHolds: 'refuse', sessionIdleMinutes: 15, sessionMaxHours: 10, notifySender: 'none' }),
+  metrics: z
+    .strictObject({
+      listen: hostPort.default('127.0.0.1:9464').describe('GET /metrics, /healthz and /readyz, without sign-in: bind it to a management network only'),
+      enabled: z.boolean().default(true).describe('serve them at all'),
+    })
+    .default({ listen: '127.0.0.1:9464', enabled: true }),
   notify: z
     .strictObject({
       from: email.describe('envelope sender and From: of reminders and notices'),

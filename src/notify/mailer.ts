@@ -11,7 +11,11 @@ export interface Notice {
   readonly text: string;
   /** a stable id for this notice, used as its Message-ID so a resend is recognisable */
   readonly id?: string;
+  /** what sort of notice it is, for the notifications metric */
+  readonly kind?: NoticeKind;
 }
+
+export type NoticeKind = 'reminder' | 'escalation' | 'digest' | 'hold-notice' | 'sender-notice';
 
 export interface Mailer {
   send(notice: Notice): Promise<{ messageId: string; response: string }>;

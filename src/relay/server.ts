@@ -7,6 +7,7 @@ import type { Config } from '../config/schema.js';
 import { errorMessage, GatewayError, SmtpReplyError, UnusableSettingError } from '../errors.js';
 import { SCREENING_ERROR } from '../finding.js';
 import type { Logger } from '../log.js';
+import type { GatewayMetrics, MessageOutcome } from '../metrics.js';
 import { isSpooled, rawBytes, rawLength, type RawMessage } from '../message/raw.js';
 import type { ScreeningResult } from '../pipeline.js';
 import { screeningHeaderValue } from '../policy.js';
@@ -38,6 +39,8 @@ export interface RelayOptions {
   readonly tls?: TlsFiles;
   /** the clock; tests may fix it */
   readonly now?: () => Date;
+  /** counts messages, findings, screening time and next-hop failures */
+  readonly metrics?: GatewayMetrics;
 }
 
 /** How long a shutdown waits for transactions in flight before closing them, milliseconds. */
@@ -318,6 +321,7 @@ export class Relay {
     const finish = (): void => this.endTransaction(session);
     // the header lines of a message being screened, and so the message itself, follow later
     const decided = pendingHeaders();
+    let outcome: MessageOutcome | undefined;
     try {
       if (oversize) throw new SmtpReplyError(552, `5.3.4 Message size exceeds fixed maximum message size ${config.relay.maxMessageBytes}`);
       const problem = inspector.finish();
@@ -325,6 +329,7 @@ export class Relay {
       if (inspector.carriesScreeningHeader()) {
         // a routing rule that skips mail carrying the header lets a sender skip screening by writing it
         this.arrivedWithScreeningHeader += 1;
+        this.options.metrics?.arrivedWithScreeningHeader();
         logger.warn({ session: session.id, client: session.remoteAddress, mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '' }, 'message arrived already carrying an X-Member-Officer-Screening header; screened as any other');
       }
 
@@ -337,18 +342,22 @@ export class Relay {
         : undefined;
       // awaited only when the message is delivered; otherwise its failure is the withdrawal below
       early?.catch(() => undefined);
+      const screeningStarted = performance.now();
       const result = await this.options.screener.screen(raw, { mailFrom: envelope.mailFrom || null, rcptTo: envelope.rcptTo }, receivedAt);
       if (transaction?.abandoned) throw new SmtpReplyError(421, '4.4.2 Transaction abandoned');
 
       const findings = [...new Set(result.findings.map((finding) => finding.filter))];
+      this.options.metrics?.screened((performance.now() - screeningStarted) / 1000, findings);
       logger.info({ session: session.id, action: result.action, findings, bytes: rawLength(raw), ...(isSpooled(raw) ? { spooled: true } : {}) }, 'screened');
       switch (result.action) {
         case 'reject':
+          outcome = 'reject';
           throw new SmtpReplyError(550, result.reason ?? '5.7.1 Refused under the Member/Officer Protocol');
         case 'defer':
           throw new SmtpReplyError(451, result.reason ?? '4.7.0 Screening unavailable, try again later');
         case 'hold': {
           const reviewId = await this.storeForReview('held', result, await rawBytes(raw), envelope, receivedAt);
+          outcome = 'hold';
           return `2.0.0 Held for review by the Monitoring Officer (review ${reviewId})`;
         }
         case 'flag':
@@ -367,14 +376,24 @@ export class Relay {
           const prefix = Buffer.concat([trace, screeningHeader(result, reviewId)]);
           decided.resolve(prefix);
           const response = await (early ?? this.options.nextHop.deliver(envelope, prefix, raw));
+          outcome = result.action;
           this.afterDelivery(result, envelope, receivedAt);
           return `2.0.0 Ok: relayed (next hop: ${response.replace(/[\r\n]+/g, ' ').slice(0, 200)})`;
         }
+        default: {
+          const unknown: never = result.action;
+          throw new SmtpReplyError(451, `4.3.0 Unknown screening action ${String(unknown)}; try again later`);
+        }
       }
     } catch (error) {
-      if (error instanceof NextHopError) logger.warn({ session: session.id, reply: error.message }, 'next hop did not accept the message');
+      if (error instanceof NextHopError) {
+        logger.warn({ session: session.id, reply: error.message }, 'next hop did not accept the message');
+        this.options.metrics?.nextHopFailed();
+      }
+      if (!outcome) outcome = replyCodeOf(error) >= 500 ? 'refused' : 'deferred';
       throw error;
     } finally {
+      if (outcome) this.options.metrics?.message(outcome);
       // not delivered after all (refused, held, deferred, or the client left): the next hop discards it
       decided.withdraw();
       finish();
@@ -547,4 +566,10 @@ const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', '
 function rfc2822Date(date: Date): string {
   const pad = (n: number): string => String(n).padStart(2, '0');
   return `${DAYS[date.getUTCDay()]}, ${date.getUTCDate()} ${MONTHS[date.getUTCMonth()]} ${date.getUTCFullYear()} ${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())} +0000`;
+}
+
+/** The SMTP reply code an error carries (451 when it carries none: the sender retries). */
+function replyCodeOf(error: unknown): number {
+  if (error instanceof SmtpReplyError || error instanceof NextHopError) return error.responseCode;
+  return 451;
 }

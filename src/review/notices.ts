@@ -1,7 +1,7 @@
 import { filters as registry } from '../../filters/index.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
-import type { Mailer } from '../notify/mailer.js';
+import type { Mailer, Notice } from '../notify/mailer.js';
 import type { WaitingHold } from '../sla/service.js';
 import type { FindingSummary, ReviewStore } from './store.js';
 import { errorMessage } from '../errors.js';
@@ -75,7 +75,7 @@ export class HoldNotices {
       'The message itself is shown only on the review page.',
     ].join('\n');
     this.config.monitoringOfficers.forEach((officer, index) => {
-      this.send({ to: officer, subject: `Message held for your review (${id})`, text, id: `review-${id}-held-${index}` }, 'hold notice to the Monitoring Officer');
+      this.send({ to: officer, subject: `Message held for your review (${id})`, text, id: `review-${id}-held-${index}`, kind: 'hold-notice' }, 'hold notice to the Monitoring Officer');
     });
   }
 
@@ -91,7 +91,7 @@ export class HoldNotices {
       '',
       `Reference: ${id}`,
     ].join('\n');
-    this.send({ to: mailFrom, subject: 'Your message has been held for review', text, id: `review-${id}-sender-held` }, 'hold notice to the sender');
+    this.send({ to: mailFrom, subject: 'Your message has been held for review', text, id: `review-${id}-sender-held`, kind: 'sender-notice' }, 'hold notice to the sender');
   }
 
   /** To the sender, if policy says so: the held message will not be delivered. */
@@ -105,7 +105,7 @@ export class HoldNotices {
       '',
       `Reference: ${id}. Please contact the Monitoring Officer if you have questions.`,
     ].join('\n');
-    this.send({ to: mailFrom, subject: 'Your held message will not be delivered', text, id: `review-${id}-sender-not-delivered` }, 'not-delivered notice to the sender');
+    this.send({ to: mailFrom, subject: 'Your held message will not be delivered', text, id: `review-${id}-sender-not-delivered`, kind: 'sender-notice' }, 'not-delivered notice to the sender');
   }
 
   /** Resolves when every notice started so far has been sent or has failed. */
@@ -121,7 +121,7 @@ export class HoldNotices {
     return this.config.council.domains.includes(domain);
   }
 
-  private send(notice: { to: string; subject: string; text: string; id: string }, what: string): void {
+  private send(notice: Notice & { id: string }, what: string): void {
     const mailer = this.mailer;
     if (!mailer) return;
     const work: Promise<void> = mailer

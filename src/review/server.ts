@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { filters as registry } from '../../filters/index.js';
 import type { Config } from '../config/schema.js';
 import { MEMBER_TEXT_NOT_READ, SCREENING_ERROR, SCREENING_INCOMPLETE, TEXT_NOT_READ } from '../finding.js';
@@ -16,6 +15,7 @@ import { htmlFrame, itemPage, listPage, loginPage, messagePage, signInRequiredPa
 import { sanitiseMessageHtml } from './sanitise.js';
 import { isReviewId, REVIEW_DECISIONS, REVIEW_STATUSES, type AuditEntry, type ListedItem, type ListQuery, type ReviewDecision, type ReviewRecord, type ReviewStatus, type ReviewStore } from './store.js';
 import type { EnquirySummary } from '../sla/service.js';
+import { listenOn } from '../listen.js';
 import { errorMessage } from '../errors.js';
 
 /** One member enquiry as `/api/enquiries` lists it: the contract's fields of the enquiry service's summary. */
@@ -106,16 +106,7 @@ export async function startReviewServer(options: ReviewServerOptions): Promise<R
     });
   });
   const listen = options.listen ?? options.config.review.listen;
-  const colon = listen.lastIndexOf(':');
-  const host = listen.slice(0, colon).replace(/^\[|\]$/g, '');
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(Number(listen.slice(colon + 1)), host, () => {
-      server.removeListener('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenOn(server, listen);
   options.logger.info({ listen, port, accounts: options.config.review.accounts.length, proxy: options.config.review.trustedProxy ? 'on' : 'off' }, 'review page started');
   return {
     port,

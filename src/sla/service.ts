@@ -6,7 +6,7 @@ import { Directory, normaliseAddress } from '../directory.js';
 import { GatewayError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ScreenedMessage } from '../message/model.js';
-import { headerSafe, type Mailer } from '../notify/mailer.js';
+import { headerSafe, type Mailer, type Notice } from '../notify/mailer.js';
 import type { ScreeningResult } from '../pipeline.js';
 import type { RedisHandle } from '../redis.js';
 import { WorkingCalendar } from './calendar.js';
@@ -240,6 +240,7 @@ export class EnquiryService {
             subject: `${holds ? `Gateway digest: ${holds}member enquiries` : 'Member enquiries'}: ${fresh.length} missed deadline${fresh.length === 1 ? '' : 's'}, ${stillOverdue.length} still overdue (${date})`,
             text,
             id: `digest-${date}-${shortId(recipient)}`,
+            kind: 'digest',
           });
         } catch (error) {
           await this.store.releaseDigest(date, recipient);
@@ -475,7 +476,7 @@ export class EnquiryService {
     return manager ? [manager] : [...this.config.monitoringOfficers];
   }
 
-  private noticeFor(record: StoredEnquiry, stage: Stage, recipient: string): { to: string; toName?: string; subject: string; text: string; id: string } {
+  private noticeFor(record: StoredEnquiry, stage: Stage, recipient: string): Notice & { id: string } {
     const member = this.nameOf(record.member);
     const officer = this.nameOf(record.officer);
     const subject = headerSafe(record.subject || '(no subject)', 120);
@@ -489,6 +490,7 @@ export class EnquiryService {
     if (stage.endsWith('reminder')) {
       return {
         to: recipient,
+        kind: 'reminder',
         ...(recipientName ? { toName: recipientName } : {}),
         subject: `Reminder: member enquiry from ${member}: ${what.replace(/^an? /, '')} due ${this.format(due)}`,
         text: lines(
@@ -510,6 +512,7 @@ export class EnquiryService {
     }
     return {
       to: recipient,
+      kind: 'escalation',
       ...(recipientName ? { toName: recipientName } : {}),
       subject: `Missed deadline: member enquiry from ${member} to ${officer}`,
       text: lines(

@@ -21,6 +21,8 @@ describe('start', () => {
     policy.redis = { url: `redis://127.0.0.1:${deadRedisPort}`, prefix: 'mogtest-start', embeddedDir: join(dir, 'redis') };
     policy.review = { ...(policy.review as object), listen: `127.0.0.1:${await freePort()}` };
     policy.notify = { from: 'gateway@greyfordvale.gov.uk', smtp: sink.address };
+    const metricsPort = await freePort();
+    policy.metrics = { listen: `127.0.0.1:${metricsPort}` };
     const file = join(dir, 'policy.yaml');
     writeFileSync(file, stringify(policy));
 
@@ -40,6 +42,13 @@ describe('start', () => {
       expect(sink.messages).toHaveLength(1);
       // screening really ran in its worker thread: no screening-error in the verdict
       expect(sink.messages[0]!.raw.toString()).toMatch(/^X-Member-Officer-Screening: action=deliver; findings=none\r$/m);
+      // the operator's view: the message is counted, the process is healthy and ready
+      const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+      expect(metrics).toMatch(/^mog_messages_total\{action="deliver"\} 1$/m);
+      expect(metrics).toMatch(/^mog_screening_seconds_count 1$/m);
+      expect(metrics).toMatch(/^process_resident_memory_bytes \d+/m);
+      expect((await fetch(`http://127.0.0.1:${metricsPort}/healthz`)).status).toBe(200);
+      expect((await fetch(`http://127.0.0.1:${metricsPort}/readyz`)).status).toBe(200);
 
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
