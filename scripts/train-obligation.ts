@@ -29,7 +29,7 @@ import { confusion, corpusFiles, fit, modelFile, operatingPoint, readCorpusFolde
 
 const CORPUS = join(PROJECT_ROOT, 'filters', 'obligation', 'corpus');
 const EVERYDAY = ['background-plane.jsonl', 'background-usk.jsonl'].map((file) => join(PROJECT_ROOT, 'filters', 'abusive-language', 'corpus', 'train', file));
-const VERSION = '1.0.0';
+const VERSION = '1.1.0';
 
 type Parameters = {
   c: number;
