@@ -17,6 +17,8 @@ export interface MetricSources {
 
 /** how long a count read from Redis for a gauge is reused, milliseconds: a scrape must stay cheap */
 const GAUGE_CACHE_MS = 30_000;
+/** longest a scrape waits for one gauge's count, milliseconds */
+const GAUGE_READ_MS = 2_000;
 
 /**
  * The gateway's Prometheus metrics, as DESIGN.md names them: every `mog_` series, and the Node
@@ -55,13 +57,17 @@ export class GatewayMetrics {
         return reading;
       };
     };
+    // a gauge that cannot be read (Redis down) keeps its last value: the other series still answer,
+    // and /readyz says what is down
     const held = sources.heldMessages ? cached(sources.heldMessages) : undefined;
     new Gauge({
       name: 'mog_held_messages',
       help: 'held messages waiting for the Monitoring Officer',
       registers,
       async collect() {
-        if (held) this.set(await held());
+        if (!held) return;
+        const count = await withTimeout(held(), GAUGE_READ_MS, 'held messages not read in time').catch(() => undefined);
+        if (count !== undefined) this.set(count);
       },
     });
     const enquiries = sources.enquiries ? cached(sources.enquiries) : undefined;
@@ -72,7 +78,11 @@ export class GatewayMetrics {
       registers,
       async collect() {
         if (!enquiries) return;
-        for (const [status, count] of Object.entries(await enquiries())) this.set({ status }, count);
+        const counts = await withTimeout(enquiries(), GAUGE_READ_MS, 'enquiries not read in time').catch(() => undefined);
+        if (!counts) return;
+        // a status that has emptied reports 0, not its last count
+        this.reset();
+        for (const [status, count] of Object.entries(counts)) this.set({ status }, count);
       },
     });
   }

@@ -59,10 +59,13 @@ function documentKind(type: string, filename: string | undefined, content: Buffe
   return undefined;
 }
 
-interface Waiting {
+interface Job {
+  readonly id: number;
   readonly kind: DocumentKind;
+  readonly content: Buffer;
+  readonly maxChars: number;
+  readonly timeoutMs: number;
   readonly resolve: (extracted: ExtractedText) => void;
-  readonly timer: NodeJS.Timeout;
 }
 
 /** how often the thread's memory is read while it works, in milliseconds */
@@ -70,38 +73,67 @@ const MEMORY_CHECK_MS = 50;
 
 /**
  * The document thread of this thread (each screening worker has its own), started on the first
- * document and kept for the next; replaced after it is stopped.
+ * document and kept for the next; replaced after it is stopped. It reads one document at a time,
+ * so a document's time and memory are its own: when one overruns, only it fails, and the next
+ * waiting document goes to a fresh thread.
  */
 export class DocumentThread {
   private worker?: Worker;
-  private readonly waiting = new Map<number, Waiting>();
+  private readonly queue: Job[] = [];
+  private current?: { readonly job: Job; readonly timer: NodeJS.Timeout; readonly memoryCheck: NodeJS.Timeout };
   private nextId = 0;
-  private memoryCheck?: NodeJS.Timeout;
   /** how many times the thread was stopped for time or memory */
   stopped = 0;
 
   constructor(private readonly memoryMb: number = DOCUMENT_MEMORY_MB) {}
 
   extract(kind: DocumentKind, content: Buffer, maxChars: number, timeoutMs: number): Promise<ExtractedText> {
-    const worker = this.running();
-    const id = (this.nextId += 1);
     return new Promise<ExtractedText>((resolve) => {
-      const timer = setTimeout(() => this.stop(`${kind} text extraction took longer than ${timeoutMs} ms`), timeoutMs);
-      this.waiting.set(id, { kind, resolve, timer });
-      // a copy: the caller's buffer may be a view into the message it still reads
-      const copy = new ArrayBuffer(content.length);
-      new Uint8Array(copy).set(content);
-      const job: DocumentJob = { id, kind, content: new Uint8Array(copy), maxChars, timeoutMs };
-      worker.postMessage(job, [copy]);
-      this.watchMemory(worker);
+      this.queue.push({ id: (this.nextId += 1), kind, content, maxChars, timeoutMs, resolve });
+      this.pump();
     });
   }
 
   async close(): Promise<void> {
     const worker = this.worker;
     this.worker = undefined;
-    this.settleAll('the document reader was closed');
+    this.finish({ problem: 'text extraction was closed' });
+    for (const job of this.queue.splice(0)) job.resolve({ problem: `${job.kind} text extraction was closed` });
     await worker?.terminate();
+  }
+
+  /** Starts the next waiting document, if the thread is free. */
+  private pump(): void {
+    if (this.current) return;
+    const job = this.queue.shift();
+    if (!job) return;
+    const worker = this.running();
+    // the time and the memory are counted from when this document's reading begins
+    const timer = setTimeout(() => this.stop(`${job.kind} text extraction took longer than ${job.timeoutMs} ms`), job.timeoutMs);
+    // inflated streams live in buffers outside the thread's heap, which resourceLimits does not
+    // cap: the process's resident memory, from when the reading began, stands for them
+    const limit = process.memoryUsage.rss() + this.memoryMb * 1024 * 1024;
+    const memoryCheck = setInterval(() => {
+      if (process.memoryUsage.rss() > limit) this.stop(`${job.kind} text extraction used more than ${this.memoryMb} MiB`);
+    }, MEMORY_CHECK_MS);
+    memoryCheck.unref();
+    this.current = { job, timer, memoryCheck };
+    // a copy: the caller's buffer may be a view into the message it still reads
+    const copy = new ArrayBuffer(job.content.length);
+    new Uint8Array(copy).set(job.content);
+    const message: DocumentJob = { id: job.id, kind: job.kind, content: new Uint8Array(copy), maxChars: job.maxChars, timeoutMs: job.timeoutMs };
+    worker.postMessage(message, [copy]);
+  }
+
+  /** Answers the document being read, and moves on to the next. */
+  private finish(extracted: ExtractedText): void {
+    const current = this.current;
+    if (!current) return;
+    this.current = undefined;
+    clearTimeout(current.timer);
+    clearInterval(current.memoryCheck);
+    current.job.resolve(extracted);
+    this.pump();
   }
 
   private running(): Worker {
@@ -111,62 +143,29 @@ export class DocumentThread {
       resourceLimits: { maxOldGenerationSizeMb: this.memoryMb, maxYoungGenerationSizeMb: 16 },
     });
     worker.on('message', (reply: DocumentReply) => {
-      const entry = this.waiting.get(reply.id);
-      if (!entry) return;
-      this.waiting.delete(reply.id);
-      clearTimeout(entry.timer);
-      entry.resolve(reply.extracted);
-      if (this.waiting.size === 0) this.unwatchMemory();
+      if (this.worker === worker && this.current?.job.id === reply.id) this.finish(reply.extracted);
     });
-    worker.on('error', (error) => {
+    const lost = (problem: string): void => {
       if (this.worker !== worker) return;
       this.worker = undefined;
-      this.settleAll(/out of memory/i.test(error.message) ? `text extraction ran out of memory (limit ${this.memoryMb} MiB)` : `text extraction failed: ${errorMessage(error)}`);
-    });
-    worker.on('exit', () => {
-      if (this.worker !== worker) return;
-      this.worker = undefined;
-      this.settleAll('text extraction stopped');
-    });
+      const kind = this.current?.job.kind ?? 'document';
+      this.finish({ problem: `${kind} ${problem}` });
+    };
+    worker.on('error', (error) => lost(/out of memory/i.test(error.message) ? `text extraction ran out of memory (limit ${this.memoryMb} MiB)` : `text extraction failed: ${errorMessage(error)}`));
+    worker.on('exit', () => lost('text extraction stopped'));
     // after the listeners, which would hold it again: an idle reader never keeps a process alive
     worker.unref();
     this.worker = worker;
     return worker;
   }
 
-  /** Stops the thread (and what it holds) and answers every document it had with `problem`. */
+  /** Stops the thread (and what it holds): the document being read fails with `problem`, the rest go to a new thread. */
   private stop(problem: string): void {
     const worker = this.worker;
     this.worker = undefined;
     this.stopped += 1;
-    this.settleAll(problem);
     void worker?.terminate();
-  }
-
-  private settleAll(problem: string): void {
-    this.unwatchMemory();
-    for (const [id, entry] of this.waiting) {
-      clearTimeout(entry.timer);
-      this.waiting.delete(id);
-      entry.resolve({ problem: problem.startsWith(entry.kind) ? problem : `${entry.kind} ${problem}` });
-    }
-  }
-
-  private watchMemory(worker: Worker): void {
-    if (this.memoryCheck) return;
-    // inflated streams live in buffers outside the thread's heap, which resourceLimits does not
-    // cap: the process's resident memory, from when the work began, stands for them
-    const limit = process.memoryUsage.rss() + this.memoryMb * 1024 * 1024;
-    this.memoryCheck = setInterval(() => {
-      if (this.worker !== worker) return this.unwatchMemory();
-      if (process.memoryUsage.rss() > limit) this.stop(`text extraction used more than ${this.memoryMb} MiB`);
-    }, MEMORY_CHECK_MS);
-    this.memoryCheck.unref();
-  }
-
-  private unwatchMemory(): void {
-    clearInterval(this.memoryCheck);
-    this.memoryCheck = undefined;
+    this.finish({ problem });
   }
 }
 

@@ -15,7 +15,7 @@ export interface DocumentReply {
   readonly extracted: ExtractedText;
 }
 
-// reads one document at a time; the thread that started it stops it when a document overruns
+// the thread that started this one sends one document at a time, and stops it when a document overruns
 parentPort?.on('message', (job: DocumentJob) => {
   const content = Buffer.from(job.content.buffer, job.content.byteOffset, job.content.byteLength);
   documentText(job.kind, content, job.maxChars, Date.now() + job.timeoutMs, job.timeoutMs)

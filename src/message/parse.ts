@@ -278,6 +278,11 @@ async function attachmentsOf(parsed: ParsedMail, directory: Directory, limits: P
       const nested = await parseMessage(part.content, { mailFrom: null, rcptTo: [] }, directory, { ...limits, maxNestedDepth: depth - 1 });
       out.push({ ...base, text: `Subject: ${nested.subject}\n\n${nested.text.body}` });
       unread.push(...nested.unread.map((what) => `in ${filename}, ${what}`));
+      // a forwarded message the parser gave up on was not read: refused like its container, or named as unread
+      for (const problem of nested.problems) {
+        if (problem.startsWith(STRUCTURE_PROBLEM)) problems.push(problem);
+        else if (problem.startsWith('MIME parse failed')) unread.push(`in ${filename}, ${problem}`);
+      }
       continue;
     }
     try {

@@ -1,3 +1,5 @@
+import libmime from 'libmime';
+
 /**
  * Counts a message's MIME parts and how deeply multiparts nest, as the bytes arrive, without
  * parsing anything else. The relay refuses a message beyond the bounds before it is screened: a
@@ -78,6 +80,8 @@ export class MimeStructureScanner {
     const overflowed = this.lineOverflow;
     this.line = '';
     this.lineOverflow = false;
+    // a delimiter counts wherever it stands, in a part's header too, as the parser reads it
+    if (!overflowed && line.startsWith('--') && this.boundaries.length > 0 && this.delimiter(line)) return;
     if (this.inHeader) {
       if (line === '') this.endHeader();
       else {
@@ -87,15 +91,18 @@ export class MimeStructureScanner {
       }
       return;
     }
-    if (overflowed || !line.startsWith('--') || this.boundaries.length === 0) return;
-    // the innermost boundary first; a delimiter of an outer one also closes what is open inside it
+  }
+
+  /** Reads `line` as a delimiter of an open boundary, if it is one: the innermost first, and one of an outer boundary also closes what is open inside it. */
+  private delimiter(line: string): boolean {
     for (let index = this.boundaries.length - 1; index >= 0; index -= 1) {
       const boundary = this.boundaries[index] as string;
       if (!line.startsWith(boundary, 2)) continue;
       const rest = line.slice(2 + boundary.length);
       if (rest.startsWith('--') && rest.slice(2).trim() === '') {
         this.boundaries.length = index;
-        return;
+        this.inHeader = false;
+        return true;
       }
       if (rest.trim() !== '') continue;
       this.boundaries.length = index + 1;
@@ -104,8 +111,9 @@ export class MimeStructureScanner {
       this.inHeader = true;
       this.header = '';
       this.relevantField = false;
-      return;
+      return true;
     }
+    return false;
   }
 
   private endHeader(): void {
@@ -119,22 +127,26 @@ export class MimeStructureScanner {
       this.deepest = Math.max(this.deepest, this.boundaries.length);
       if (this.boundaries.length > this.limits.maxMimeDepth) this.exceeded = 'depth';
     } else if (contentType.type === 'message/rfc822' || contentType.type === 'message/global') {
-      // the body is a message of its own, header first (an encoded one is opaque here, as to a reader)
+      // the body is a message of its own, header first; an encoded one is opaque here, and the parser,
+      // which decodes it, refuses it if it cannot take it apart
       this.inHeader = !contentType.encoded;
       this.header = '';
     }
   }
 }
 
-/** The Content-Type of an entity's header (folded lines joined), and the Content-Transfer-Encoding's effect. */
+/**
+ * The Content-Type of an entity's header (folded lines joined; parameters, quoting and RFC 2231
+ * continuations read by libmime, as the parser reads them), and the Content-Transfer-Encoding's effect.
+ */
 function contentTypeOf(header: string): { type: string; boundary?: string; encoded: boolean } | undefined {
   const unfolded = header.replace(/\n[ \t]+/g, ' ');
-  const typeLine = /^content-type:[ \t]*([^\n]*)$/im.exec(unfolded)?.[1];
+  const typeLine = /^content-type[ \t]*:[ \t]*([^\n]*)$/im.exec(unfolded)?.[1];
   if (!typeLine) return undefined;
-  const type = (typeLine.split(';')[0] ?? '').trim().toLowerCase();
-  const boundary = /;\s*boundary\s*=\s*(?:"([^"]{1,200})"|([^\s;]{1,200}))/i.exec(typeLine);
-  const encoding = /^content-transfer-encoding:[ \t]*([^\s;]*)/im.exec(unfolded)?.[1]?.toLowerCase();
+  const parsed = libmime.parseHeaderValue(typeLine);
+  const type = parsed.value.replace(/\([^)]*\)/g, '').trim().toLowerCase();
+  const boundary = parsed.params.boundary;
+  const encoding = /^content-transfer-encoding[ \t]*:[ \t]*([^\s;]*)/im.exec(unfolded)?.[1]?.toLowerCase();
   const encoded = encoding === 'base64' || encoding === 'quoted-printable';
-  const value = boundary?.[1] ?? boundary?.[2];
-  return { type, ...(value ? { boundary: value } : {}), encoded };
+  return { type, ...(boundary ? { boundary } : {}), encoded };
 }

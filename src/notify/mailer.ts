@@ -22,6 +22,12 @@ export interface Mailer {
   close(): void;
 }
 
+const CONNECTION_TIMEOUT_MS = 30_000;
+const GREETING_TIMEOUT_MS = 30_000;
+const SOCKET_TIMEOUT_MS = 60_000;
+/** the longest one notice can take to send or fail: after it, a claim on it left unconfirmed was abandoned */
+export const NOTICE_SEND_LIMIT_MS = CONNECTION_TIMEOUT_MS + GREETING_TIMEOUT_MS + SOCKET_TIMEOUT_MS;
+
 /** longest subject line a notice gets, characters */
 const MAX_SUBJECT_CHARS = 200;
 /** longest display name a notice gets, characters */
@@ -86,6 +92,10 @@ export function createMailer(config: Config): Mailer {
     maxMessages: POOL_MESSAGES_PER_CONNECTION,
     // the notify relay is normally the local MTA on loopback
     ignoreTLS: true,
+    // a send ends, one way or the other, within NOTICE_SEND_LIMIT_MS
+    connectionTimeout: CONNECTION_TIMEOUT_MS,
+    greetingTimeout: GREETING_TIMEOUT_MS,
+    socketTimeout: SOCKET_TIMEOUT_MS,
     disableFileAccess: true,
     disableUrlAccess: true,
   });

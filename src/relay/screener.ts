@@ -272,6 +272,8 @@ export class Screener {
       else again.push({ ...pending, retried: true });
     }
     this.queue.unshift(...again);
+    // another ready worker may take them at once
+    if (again.length > 0) queueMicrotask(() => this.dispatch());
     void worker.terminate();
     slot.ready = false;
     if (this.closed) return;

@@ -209,8 +209,9 @@ export class Relay {
 
   private startTransaction(session: SMTPServerSession): void {
     this.stopCommandTimer(session);
-    const previous = this.transactions.get(session.id);
-    clearTimeout(previous?.timer);
+    // a transaction dropped with RSET before its data keeps its deadline: MAIL FROM, RSET, MAIL
+    // FROM … cannot hold a connection for ever
+    if (this.transactions.has(session.id)) return;
     const transaction: Transaction = { abandoned: false };
     transaction.timer = setTimeout(() => {
       transaction.abandoned = true;

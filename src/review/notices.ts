@@ -32,8 +32,10 @@ const MAX_WAITING_LISTED = 200;
 /** Held letters still undecided, received before a given instant, as the daily digest names them: no content. */
 export function waitingHoldsIn(store: ReviewStore, config: Config): (receivedBefore: Date) => Promise<WaitingHold[]> {
   return async (receivedBefore) => {
-    const { items } = await store.list({ status: 'held', receivedTo: receivedBefore, limit: MAX_WAITING_LISTED });
+    // the list comes newest first: the letters waiting longest are at its end
+    const { items } = await store.list({ status: 'held', receivedTo: receivedBefore, limit: Number.MAX_SAFE_INTEGER });
     return items
+      .slice(-MAX_WAITING_LISTED)
       .map(({ record }) => ({
         id: record.id,
         receivedAt: record.receivedAt,

@@ -186,6 +186,14 @@ class ReviewApp {
   private async completeInterruptedReleases(): Promise<void> {
     for (const id of await this.store.interruptedReleases()) {
       const record = await this.store.releaseRecord(id);
+      const current = await this.store.get(id);
+      // gone, or decided: the record has nothing more to say
+      if (!current || current.status !== 'held') {
+        if (record?.state !== 'accepted' || !current) {
+          await this.store.clearRelease(id);
+          continue;
+        }
+      }
       if (record?.state !== 'accepted') continue;
       const note = 'Release completed on restart: the next hop had accepted the message before the decision could be recorded.';
       const outcome = await this.store.decide(id, { decision: 'release', note, by: record.by, ...(record.response !== undefined ? { nextHopResponse: record.response } : {}) });
@@ -569,6 +577,8 @@ class ReviewApp {
     }
     const outcome = await this.store.decide(id, { decision, note, by: principal.user, ...(nextHopResponse !== undefined ? { nextHopResponse } : {}) });
     if (decision === 'release') await Promise.all([this.store.dropReleaseClaim(id), this.store.clearRelease(id)]);
+    // a release interrupted before the next hop answered, then decided otherwise: nothing is left to recover
+    else if (outcome.kind === 'ok') await this.store.clearRelease(id);
     if (outcome.kind === 'ok') {
       await this.audit(context, principal, { action: 'decision', item: id, result: 'ok', detail: decision });
       if (outcome.previous === 'held' && decision !== 'release') {
@@ -616,11 +626,9 @@ class ReviewApp {
     const envelope: ForwardEnvelope = { mailFrom: content.envelope.mailFrom, rcptTo: content.envelope.rcptTo, ...(content.envelope.eightBitMime ? { eightBitMime: true } : {}) };
     // only our header line is added on top: the held bytes go out exactly as they came in
     const prefix = Buffer.from(`X-Member-Officer-Screening: ${screeningHeaderValue({ action: 'hold', findings: content.findings }, id)}\r\n`, 'latin1');
+    let response: string;
     try {
-      const response = (await this.options.nextHop.deliver(envelope, prefix, raw)).replace(/[\r\n]+/g, ' ').slice(0, 300);
-      await this.store.recordRelease(id, { state: 'accepted', by: principal.user, at: new Date().toISOString(), response });
-      this.logger.info({ review: id, bytes: raw.length }, 'held message released to the next hop');
-      return { ok: true, response };
+      response = (await this.options.nextHop.deliver(envelope, prefix, raw)).replace(/[\r\n]+/g, ' ').slice(0, 300);
     } catch (error) {
       const possiblyDelivered = error instanceof NextHopError && error.possiblyDelivered;
       // if the next hop may have the message, the claim stays until it lapses so a quick retry cannot send a second copy
@@ -630,6 +638,15 @@ class ReviewApp {
       await this.audit(context, principal, { action: 'release-failed', item: id, result: 'failed', detail: error instanceof NextHopError ? String(error.responseCode) : 'error' });
       return { ok: false, status: 502, error: 'next-hop-refused', message: `The next hop did not accept the message: ${reply}. It is still held; try again later.` };
     }
+    // delivered: whatever happens to the records now, the claim and the release record stay, so
+    // that no retry can send it again
+    try {
+      await this.store.recordRelease(id, { state: 'accepted', by: principal.user, at: new Date().toISOString(), response });
+    } catch (error) {
+      this.logger.error({ review: id, err: errorMessage(error) }, 'a released message was delivered but its release could not be recorded; it will not be sent again');
+    }
+    this.logger.info({ review: id, bytes: raw.length }, 'held message released to the next hop');
+    return { ok: true, response };
   }
 
   // --- responses -------------------------------------------------------------------------------

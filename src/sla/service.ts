@@ -6,7 +6,7 @@ import { Directory, normaliseAddress } from '../directory.js';
 import { GatewayError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ScreenedMessage } from '../message/model.js';
-import { headerSafe, type Mailer, type Notice } from '../notify/mailer.js';
+import { headerSafe, NOTICE_SEND_LIMIT_MS, type Mailer, type Notice } from '../notify/mailer.js';
 import type { ScreeningResult } from '../pipeline.js';
 import type { RedisHandle } from '../redis.js';
 import { WorkingCalendar } from './calendar.js';
@@ -72,6 +72,8 @@ export interface EnquiryServiceOptions {
   readonly lockDurationMs?: number;
   /** how often workers look for timers whose worker died, milliseconds @defaultValue 30000 (BullMQ's) */
   readonly stalledIntervalMs?: number;
+  /** a notice claimed longer ago than this and not confirmed sent is sent again, milliseconds @defaultValue NOTICE_SEND_LIMIT_MS (2 min) */
+  readonly noticeSendLimitMs?: number;
 }
 
 /** A held message waiting for the Monitoring Officer's decision, as the digest names it: no content. */
@@ -83,9 +85,6 @@ export interface WaitingHold {
   /** its page on the review site */
   readonly link: string;
 }
-
-/** BullMQ's lock on a running job, after which a stalled job is rerun elsewhere, milliseconds */
-const DEFAULT_LOCK_MS = 30_000;
 
 export interface ListOptions {
   /** newest first, at most this many @defaultValue 1000 */
@@ -443,8 +442,8 @@ export class EnquiryService {
 
   /**
    * Sends one notice, once as a rule. The claim is taken before sending and marked sent after. A
-   * rerun that finds a claim without the mark, older than a worker's lock (so the worker that took
-   * it is gone), sends the notice itself: a lost reminder is the worse failure, and a rare second
+   * rerun that finds a claim without the mark, older than any send could take (so the attempt that
+   * took it is gone), sends the notice itself: a lost reminder is the worse failure, and a rare second
    * copy carries the same Message-ID, so it is recognisably the same notice.
    */
   private async sendOnce(record: StoredEnquiry, stage: Stage, recipient: string): Promise<void> {
@@ -455,7 +454,8 @@ export class EnquiryService {
     if (stored !== claim) {
       if (stored.startsWith('sent')) return;
       const claimedAt = Date.parse(stored.split(' ')[1] ?? '');
-      const lapsed = !Number.isFinite(claimedAt) || this.now().getTime() - claimedAt >= (this.options.lockDurationMs ?? DEFAULT_LOCK_MS);
+      // older than any send could take: the attempt that claimed it is gone
+      const lapsed = !Number.isFinite(claimedAt) || this.now().getTime() - claimedAt >= (this.options.noticeSendLimitMs ?? NOTICE_SEND_LIMIT_MS);
       // a live attempt elsewhere is still sending it
       if (!lapsed) return;
       if (!(await this.store.compareAndSet(record.id, field, claim, stored))) return;

@@ -187,7 +187,8 @@ export class EnquiryTimers {
   /**
    * Stops the worker, letting running jobs finish, and closes the queue. If Redis is down that
    * could wait for ever; after {@link CLOSE_TIMEOUT_MS} the connections are dropped instead (a job
-   * cut short is rerun by another instance, and its notice is not sent twice).
+   * cut short is rerun by another instance; a notice it had claimed but not confirmed is sent again
+   * once the claim is older than any send could take, with the same Message-ID).
    */
   async close(): Promise<void> {
     const worker = this.worker;

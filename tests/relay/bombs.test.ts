@@ -70,6 +70,14 @@ describe('a PDF that inflates without end', () => {
       expect(documents.stopped).toBe(1);
       const letter = await documents.extract('pdf', buildPdf(['We accept your quote for the drainage works.']), 200_000, 3_000);
       expect(letter).toEqual({ text: expect.stringContaining('We accept your quote for the drainage works.') });
+      // a letter that waits behind another bomb is read on a fresh thread, with its own time
+      const [second, behind] = await Promise.all([
+        documents.extract('pdf', bomb, 200_000, 3_000),
+        documents.extract('pdf', buildPdf(['Please proceed with the works on Monday.']), 200_000, 3_000),
+      ]);
+      expect(second.problem).toMatch(/^pdf text extraction (took longer|used more)/);
+      expect(behind).toEqual({ text: expect.stringContaining('Please proceed with the works on Monday.') });
+      expect(documents.stopped).toBe(2);
     } finally {
       await documents.close();
     }

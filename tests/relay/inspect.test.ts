@@ -39,6 +39,9 @@ const STRUCTURE_CASES: Array<[string, string, number | undefined]> = [
   ['two levels of multipart', `Subject: x\r\n${multipart('outer', [`--outer\r\n${multipart('inner', [part('inner', 'deep')])}`])}`, undefined],
   ['three levels of multipart', `Subject: x\r\n${multipart('a', [`--a\r\n${multipart('b', [`--b\r\n${multipart('c', [part('c', 'deepest')])}`])}`])}`, 554],
   ['parts of a message forwarded inline count', `Subject: x\r\n${multipart('out', [`--out\r\nContent-Type: message/rfc822\r\n\r\nSubject: fwd\r\n${multipart('in', [part('in', '1'), part('in', '2'), part('in', '3')])}`])}`, 554],
+  ['a delimiter inside a part header starts the next part, as the parser reads it', `Subject: x\r\n${multipart('a', ['--a\r\nContent-Type: text/plain\r\n', `--a\r\n${multipart('b', [`--b\r\n${multipart('c', [part('c', 'deep')])}`])}`])}`, 554],
+  ['a space before the colon of Content-Type', `Subject: x\r\nContent-Type : multipart/mixed; boundary=s\r\n\r\n${['1', '2', '3', '4'].map((body) => part('s', body)).join('')}--s--\r\n`, 554],
+  ['a boundary in RFC 2231 pieces, after a parameter that mentions one', `Subject: x\r\nContent-Type: (c)multipart/mixed; x="; boundary=fake"; boundary*0="ab"; boundary*1="cd"\r\n\r\n${['1', '2', '3', '4'].map((body) => part('abcd', body)).join('')}--abcd--\r\n`, 554],
   ['parts of a base64 forwarded message are opaque', `Subject: x\r\n${multipart('out', [`--out\r\nContent-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\n--in\r\n--in\r\n--in\r\n--in\r\n`])}`, undefined],
 ];
 

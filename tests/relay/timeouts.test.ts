@@ -154,6 +154,32 @@ describe('time limits', () => {
     expect(first.ok, first.response).toBe(true);
   });
 
+  it('keeps the transaction deadline when a client starts again and again without sending data', async () => {
+    sink = await startSink();
+    relay = await startRelay(sink.address, { relay: { socketTimeoutMs: 10_000, transactionTimeoutMs: 800, commandTimeoutMs: 10_000 } });
+    const client = rawClient(relay.port);
+    clients.push(client);
+    await client.reply('220');
+    client.socket.write('EHLO restart.test\r\n');
+    await client.reply('250');
+    const cycle = async (): Promise<void> => {
+      client.socket.write(`MAIL FROM:<${ENVELOPE.from}>\r\n`);
+      await client.reply('250');
+      client.socket.write('RSET\r\n');
+      await client.reply('250');
+    };
+    const cycling = (async () => {
+      while (!client.socket.destroyed) {
+        await Promise.race([cycle(), client.closed]);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    })();
+    const closedAfter = await client.closed;
+    await cycling.catch(() => undefined);
+    expect(closedAfter).toBeLessThan(5_000);
+    expect(client.lines.at(-1)).toBe('421 4.4.2 Transaction time limit exceeded');
+  });
+
   it('refuses more than maxClientsPerAddress connections from one address with 421, and takes one again when another closes', async () => {
     sink = await startSink();
     relay = await startRelay(sink.address, { relay: { maxClientsPerAddress: 3 } });

@@ -255,7 +255,7 @@ describe('duplicates, restarts and several instances', () => {
     const sentBeforeCrash = h.sink.messages.length;
     // another instance finds the dead worker's job once its lock lapses and reruns it
     // (every instance checks for stalled jobs at the same interval, as a real deployment would)
-    await startService(h, { stalledIntervalMs: 500, lockDurationMs: 1_500 });
+    await startService(h, { stalledIntervalMs: 500, lockDurationMs: 1_500, noticeSendLimitMs: 1_500 });
     return { h, sentBeforeCrash };
   }
 
