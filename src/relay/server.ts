@@ -22,7 +22,7 @@ export interface RelayEffects {
    * Keeps a flagged or held message for the Monitoring Officer and returns its review id. For a
    * held message this must be durable before it resolves: the client is told 250 on the strength of it.
    */
-  review?(status: 'flagged' | 'held', result: ScreeningResult, raw: Buffer, envelope: ForwardEnvelope, receivedAt: Date): Promise<string>;
+  review?(status: 'flagged' | 'held', result: ScreeningResult, raw: Buffer, envelope: ForwardEnvelope, receivedAt: Date, trace?: Buffer): Promise<string>;
   /** After the next hop accepted the message (opens or answers member enquiries). */
   delivered?(result: ScreeningResult, envelope: ForwardEnvelope, receivedAt: Date): Promise<void>;
 }
@@ -357,7 +357,7 @@ export class Relay {
         case 'defer':
           throw new SmtpReplyError(451, result.reason ?? '4.7.0 Screening unavailable, try again later');
         case 'hold': {
-          const reviewId = await this.storeForReview('held', result, await rawBytes(raw), envelope, receivedAt);
+          const reviewId = await this.storeForReview('held', result, await rawBytes(raw), envelope, receivedAt, trace);
           outcome = 'hold';
           return `2.0.0 Held for review by the Monitoring Officer (review ${reviewId})`;
         }
@@ -368,7 +368,7 @@ export class Relay {
             // a flagged message delivered without its review record would never reach the Monitoring
             // Officer: while the store cannot take it, the sender is asked to try again
             reviewId = await rawBytes(raw)
-              .then((bytes) => this.storeForReview('flagged', result, bytes, envelope, receivedAt))
+              .then((bytes) => this.storeForReview('flagged', result, bytes, envelope, receivedAt, trace))
               .catch((error: unknown) => {
                 logger.error({ err: errorMessage(error) }, 'could not store a flagged message for review; deferred');
                 throw new SmtpReplyError(451, '4.3.0 Message flagged for review but the review record could not be stored; try again later');
@@ -401,14 +401,14 @@ export class Relay {
     }
   }
 
-  private async storeForReview(status: 'flagged' | 'held', result: ScreeningResult, raw: Buffer, envelope: ForwardEnvelope, receivedAt: Date): Promise<string> {
+  private async storeForReview(status: 'flagged' | 'held', result: ScreeningResult, raw: Buffer, envelope: ForwardEnvelope, receivedAt: Date, trace: Buffer): Promise<string> {
     const review = this.options.effects?.review;
     if (!review) {
       if (status === 'held') throw new SmtpReplyError(451, '4.3.0 Message must be held for review but the review store is not available; try again later');
       throw new Error('no review store configured');
     }
     try {
-      return await review(status, result, raw, envelope, receivedAt);
+      return await review(status, result, raw, envelope, receivedAt, trace);
     } catch (error) {
       if (status === 'held') {
         this.options.logger.error({ err: errorMessage(error) }, 'could not store a held message');

@@ -19,7 +19,7 @@ export interface ReviewEffectsOptions {
 
 /** The `review` side of `RelayEffects`, plus a way to wait for notices still being sent. */
 export interface ReviewEffects {
-  review(status: 'flagged' | 'held', result: ScreeningResult, raw: Buffer, envelope: ForwardEnvelope, receivedAt: Date): Promise<string>;
+  review(status: 'flagged' | 'held', result: ScreeningResult, raw: Buffer, envelope: ForwardEnvelope, receivedAt: Date, trace?: Buffer): Promise<string>;
   settle(): Promise<void>;
 }
 
@@ -42,9 +42,10 @@ export function createReviewEffects(store: ReviewStore, options: ReviewEffectsOp
     options.logger.error({ err: errorMessage(error) }, 'could not check how durable held messages are');
   });
   return {
-    async review(status, result, raw, envelope, receivedAt) {
+    async review(status, result, raw, envelope, receivedAt, trace) {
       const html = await messageHtml(raw, result, options.logger);
-      const content = reviewContent(result.message, envelope, result, html);
+      // the gateway's Received line goes out with the letter if it is released, as it would have
+      const content = { ...reviewContent(result.message, envelope, result, html), ...(trace ? { receivedLine: trace.toString('latin1') } : {}) };
       const dedupeKey = reviewDedupeKey(envelope, raw);
       const { id, duplicate } = await store.add({ status, receivedAt, dedupeKey, content, raw });
       if (status === 'held' && !duplicate) {

@@ -624,8 +624,9 @@ class ReviewApp {
     if (earlier?.state === 'sending') this.logger.warn({ review: id, since: earlier.at }, 'an earlier release of this message was interrupted before the next hop answered; releasing it again');
     await this.store.recordRelease(id, { state: 'sending', by: principal.user, at: new Date().toISOString() });
     const envelope: ForwardEnvelope = { mailFrom: content.envelope.mailFrom, rcptTo: content.envelope.rcptTo, ...(content.envelope.eightBitMime ? { eightBitMime: true } : {}) };
-    // only our header line is added on top: the held bytes go out exactly as they came in
-    const prefix = Buffer.from(`X-Member-Officer-Screening: ${screeningHeaderValue({ action: 'hold', findings: content.findings }, id)}\r\n`, 'latin1');
+    // only our trace line and our header are added on top, as on any relayed message: the held
+    // bytes go out exactly as they came in
+    const prefix = Buffer.from(`${content.receivedLine ?? ''}X-Member-Officer-Screening: ${screeningHeaderValue({ action: 'hold', findings: content.findings }, id)}\r\n`, 'latin1');
     let response: string;
     try {
       response = (await this.options.nextHop.deliver(envelope, prefix, raw)).replace(/[\r\n]+/g, ' ').slice(0, 300);

@@ -101,6 +101,8 @@ export interface ReviewContent {
   };
   /** the message's own HTML, unsanitised; sanitised only when shown */
   readonly html?: string;
+  /** the gateway's Received line for the message as it arrived (CRLF-terminated), added on release */
+  readonly receivedLine?: string;
   readonly attachments: readonly { readonly filename: string; readonly contentType: string; readonly size: number }[];
   readonly findings: readonly Finding[];
   readonly problems: readonly string[];

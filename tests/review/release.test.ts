@@ -138,8 +138,12 @@ describe('held and flagged mail through the relay', () => {
     const delivered = nextHop.messages[0]!;
     expect(delivered.mailFrom).toBe('cllr.hadley@greyfordvale.gov.uk');
     expect(delivered.rcptTo).toEqual(['imran.shah@greyfordvale.gov.uk', 'cllr.pryce@greyfordvale.gov.uk']);
+    // the gateway's Received line from when the letter arrived, then its verdict, then the letter as it came
+    const text = delivered.raw.toString('latin1');
+    expect(text).toMatch(/^Received: from \S+ \(\[127\.0\.0\.1\]\)\r\n\tby gateway\.test \(member-officer-gateway\) with ESMTP id \S+;\r\n\t[^\r\n]+\r\nX-Member-Officer-Screening: /);
     const added = Buffer.from(`X-Member-Officer-Screening: action=hold; findings=test-hold; review=${id}\r\n`, 'latin1');
-    expect(delivered.raw.equals(Buffer.concat([added, original]))).toBe(true);
+    const trace = text.slice(0, text.indexOf('X-Member-Officer-Screening: '));
+    expect(delivered.raw.equals(Buffer.concat([Buffer.from(trace, 'latin1'), added, original]))).toBe(true);
     expect(delivered.mailParams.BODY).toBe('8BITMIME');
 
     const record = await store.get(id!);
