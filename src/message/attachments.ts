@@ -97,8 +97,9 @@ export class DocumentThread {
   async close(): Promise<void> {
     const worker = this.worker;
     this.worker = undefined;
-    this.finish({ problem: 'text extraction was closed' });
+    // the waiting ones first, so that finishing the current one starts nothing new
     for (const job of this.queue.splice(0)) job.resolve({ problem: `${job.kind} text extraction was closed` });
+    if (this.current) this.finish({ problem: `${this.current.job.kind} text extraction was closed` });
     await worker?.terminate();
   }
 

@@ -254,7 +254,6 @@ export class Screener {
     this.dispatch();
   }
 
-  /** Terminates a stuck or broken worker, answers its message as unscreened, starts a new one. */
   /**
    * Replaces a worker that overran (`culprit`: the message that did) or failed. The culprit, and a
    * message already screened again once, get the unscreened verdict; the others it was screening

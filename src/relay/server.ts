@@ -571,6 +571,7 @@ function rfc2822Date(date: Date): string {
 
 /** The SMTP reply code an error carries (451 when it carries none: the sender retries). */
 function replyCodeOf(error: unknown): number {
-  if (error instanceof SmtpReplyError || error instanceof NextHopError) return error.responseCode;
+  // NextHopError is an SmtpReplyError too
+  if (error instanceof SmtpReplyError) return error.responseCode;
   return 451;
 }

@@ -187,14 +187,12 @@ class ReviewApp {
     for (const id of await this.store.interruptedReleases()) {
       const record = await this.store.releaseRecord(id);
       const current = await this.store.get(id);
-      // gone, or decided: the record has nothing more to say
-      if (!current || current.status !== 'held') {
-        if (record?.state !== 'accepted' || !current) {
-          await this.store.clearRelease(id);
-          continue;
-        }
+      // an unaccepted release of an item gone or decided has nothing more to say; of a held one, it
+      // waits for its reviewer
+      if (!current || record?.state !== 'accepted') {
+        if (!current || current.status !== 'held') await this.store.clearRelease(id);
+        continue;
       }
-      if (record?.state !== 'accepted') continue;
       const note = 'Release completed on restart: the next hop had accepted the message before the decision could be recorded.';
       const outcome = await this.store.decide(id, { decision: 'release', note, by: record.by, ...(record.response !== undefined ? { nextHopResponse: record.response } : {}) });
       if (outcome.kind === 'ok' || outcome.kind === 'conflict') await Promise.all([this.store.clearRelease(id), this.store.dropReleaseClaim(id)]);

@@ -6,6 +6,7 @@ import { screen, type ScreeningResult } from '../../src/pipeline.js';
 import { screeningHeaderValue } from '../../src/policy.js';
 import { storedZip } from '../../scripts/fixtures/office-documents.js';
 import { configWith, exampleConfig } from '../helpers/config.js';
+import { withAttachment } from '../helpers/messages.js';
 
 const MEMBER = 'cllr.amber@greyfordvale.gov.uk';
 const OFFICER = 'helen.marsh@greyfordvale.gov.uk';
@@ -13,11 +14,6 @@ const RESIDENT = 'j.bloggs@example.org';
 
 function message(from: string, to: string, contentType: string, body: string, extraHeaders: readonly string[] = []): Buffer {
   return Buffer.from([`From: ${from}`, `To: ${to}`, 'Subject: Depot roof', 'MIME-Version: 1.0', `Content-Type: ${contentType}`, ...extraHeaders, '', body, ''].join('\r\n'), 'utf8');
-}
-
-function withAttachment(from: string, to: string, name: string, type: string, content: Buffer): Buffer {
-  const encoded = content.toString('base64').replace(/.{76}/g, '$&\r\n');
-  return message(from, to, 'multipart/mixed; boundary="b"', ['--b', 'Content-Type: text/plain', '', 'Please see the attached.', '--b', `Content-Type: ${type}; name="${name}"`, 'Content-Transfer-Encoding: base64', '', encoded, '--b--'].join('\r\n'));
 }
 
 /** a message forwarded inside a message, `depth` times */
@@ -48,7 +44,7 @@ const CASES: Array<[string, (from: string, to: string) => Buffer, RegExp, Config
   ['HTML nested 300 levels deep', (from, to) => message(from, to, 'text/html; charset=utf-8', deepHtml), /HTML nested deeper than 200 levels/],
   ['an HTML body over a million characters', (from, to) => message(from, to, 'text/html; charset=utf-8', hugeHtml), /an HTML body of \d+ characters \(over 1000000\)/],
   ['text after maxParseBytes', (from, to) => message(from, to, 'text/plain', 'x'.repeat(5_000)), /everything after the first 2048 bytes/, configWith({ relay: { ...exampleConfig().relay, screening: { ...exampleConfig().relay.screening, maxParseBytes: 2_048 } } })],
-  ['a .docx that declares more than it may inflate to', (from, to) => withAttachment(from, to, 'letter.docx', 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', mis_sizedDocx()), /attachment letter\.docx: docx could not be read: parts would inflate to 4294967040 bytes/],
+  ['a .docx that declares more than it may inflate to', (from, to) => Buffer.from(withAttachment(from, to, { filename: 'letter.docx', contentType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', content: mis_sizedDocx() })), /attachment letter\.docx: docx could not be read: parts would inflate to 4294967040 bytes/],
   ['a message forwarded four levels deep', (from, to) => forwarded(5, from, to), /(in message\.eml, )+attachment message\.eml: nested too deep/],
 ];
 

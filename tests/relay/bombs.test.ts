@@ -7,6 +7,7 @@ import { ReviewStore } from '../../src/review/store.js';
 import { configWith } from '../helpers/config.js';
 import { deleteKeys, TEST_REDIS_URL, uniquePrefix, VOLATILE_TEST_REDIS } from '../helpers/redis.js';
 import { pdfBomb } from '../helpers/bombs.js';
+import { withAttachment } from '../helpers/messages.js';
 import { sendThrough, startRelay, type TestRelay } from '../helpers/relay.js';
 import { startSink, type Sink } from '../helpers/sink.js';
 import { buildPdf } from '../../scripts/fixtures/office-documents.js';
@@ -30,28 +31,9 @@ function heldLetter(index: number): string {
   ].join('\r\n');
 }
 
-/** The same letter with a PDF attached. */
+/** The member's PDF to the contractor. */
 function withPdf(pdf: Buffer): string {
-  const encoded = pdf.toString('base64').replace(/.{76}/g, '$&\r\n');
-  return [
-    'From: Cllr Susan Okafor <cllr.okafor@greyfordvale.gov.uk>',
-    'To: quotes@valesurfacing.example.co.uk',
-    'Subject: Quotation attached',
-    'MIME-Version: 1.0',
-    'Content-Type: multipart/mixed; boundary="b"',
-    '',
-    '--b',
-    'Content-Type: text/plain; charset=utf-8',
-    '',
-    'Please see the attached.',
-    '--b',
-    'Content-Type: application/pdf; name="quote.pdf"',
-    'Content-Transfer-Encoding: base64',
-    '',
-    encoded,
-    '--b--',
-    '',
-  ].join('\r\n');
+  return withAttachment('Cllr Susan Okafor <cllr.okafor@greyfordvale.gov.uk>', 'quotes@valesurfacing.example.co.uk', { filename: 'quote.pdf', contentType: 'application/pdf', content: pdf }, 'Quotation attached');
 }
 
 describe('a PDF that inflates without end', () => {
