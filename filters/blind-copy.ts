@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { normaliseAddress, type Directory, type Role } from '../src/directory.js';
 import type { Evidence, Filter, Finding, RuleDeclaration } from '../src/finding.js';
-import type { Party, ScreenedMessage } from '../src/message/model.js';
+import type { MessageParties, Party, ScreenedMessage } from '../src/message/model.js';
 
 /**
  * Silent copies: member correspondence delivered to someone who does not appear in To or Cc
@@ -56,19 +56,15 @@ export const blindCopy: Filter<BlindCopyOptions> = {
   protocolRefs: ['10.1.1', '21.12.3'],
   rules: Object.values(RULES),
   optionsSchema,
+  scope(parties, context) {
+    return correspondenceOf(parties, context.options.scope, context.directory) !== undefined;
+  },
   screen(message, context) {
     const scope = context.options.scope;
-    if (scope === 'off' || message.automated) return [];
+    const correspondence = correspondenceOf(message, scope, context.directory);
+    if (!correspondence) return [];
     const { directory } = context;
-    const sender = message.from[0] ?? message.sender;
-    const senderAddress = sender?.address ?? (message.envelope.mailFrom ? normaliseAddress(message.envelope.mailFrom) : undefined);
-    // the protocol binds members and officers; an outsider's own Bcc is not the council's to police
-    if (!senderAddress || !directory.isInternal(senderAddress)) return [];
-
-    const visibleParties = [...message.to, ...message.cc];
-    const senderIsMember = directory.has(senderAddress, 'member');
-    const memberVisible = visibleParties.some((party) => party.roles.includes('member'));
-    if (!senderIsMember && !memberVisible) return [];
+    const { sender, senderAddress, senderIsMember, visibleParties } = correspondence;
 
     const visible = new Set<string>();
     const visiblePeople = new Set<string>();
@@ -130,6 +126,29 @@ export const blindCopy: Filter<BlindCopyOptions> = {
     return findings;
   },
 };
+
+interface Correspondence {
+  readonly sender: Party | undefined;
+  readonly senderAddress: string;
+  readonly senderIsMember: boolean;
+  readonly visibleParties: readonly Party[];
+}
+
+/**
+ * A member's correspondence sent from inside the council: a member writes, or a member is among
+ * the visible correspondents. Undefined for anything else; the header section is enough to tell.
+ */
+function correspondenceOf(parties: MessageParties, scope: BlindCopyOptions['scope'], directory: Directory): Correspondence | undefined {
+  if (scope === 'off' || parties.automated) return undefined;
+  const sender = parties.from[0] ?? parties.sender;
+  const senderAddress = sender?.address ?? (parties.envelope.mailFrom ? normaliseAddress(parties.envelope.mailFrom) : undefined);
+  // the protocol binds members and officers; an outsider's own Bcc is not the council's to police
+  if (!senderAddress || !directory.isInternal(senderAddress)) return undefined;
+  const visibleParties = [...parties.to, ...parties.cc];
+  const senderIsMember = directory.has(senderAddress, 'member');
+  if (!senderIsMember && !visibleParties.some((party) => party.roles.includes('member'))) return undefined;
+  return { sender, senderAddress, senderIsMember, visibleParties };
+}
 
 /**
  * Everyone the message reaches who is not visible: envelope recipients missing from To/Cc, and

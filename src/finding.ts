@@ -1,7 +1,7 @@
 import type { ZodObject, ZodRawShape } from 'zod';
 import type { Config, FilterSettings } from './config/schema.js';
 import type { Directory } from './directory.js';
-import type { ScreenedMessage } from './message/model.js';
+import type { MessageParties, ScreenedMessage } from './message/model.js';
 
 export type Severity = 'low' | 'medium' | 'high';
 
@@ -71,6 +71,13 @@ export interface Filter<Options extends object = Record<string, unknown>> {
    * and a `.describe()`; checked strictly at start-up
    */
   readonly optionsSchema?: ZodObject<ZodRawShape>;
+  /**
+   * Whether the filter can apply to a message at all, decided from the envelope and the header
+   * section alone (parties, their roles, direction). When no enabled filter's scope admits a
+   * message and it is no member enquiry or reply, its body is never parsed. It must admit every
+   * message `screen` could find something in: false here means no finding is possible.
+   */
+  scope(parties: MessageParties, context: FilterContext<Options>): boolean;
   screen(message: ScreenedMessage, context: FilterContext<Options>): readonly Finding[] | Promise<readonly Finding[]>;
   /**
    * Loads what screening needs (models, lexicons). Called once where messages are screened (the

@@ -30,6 +30,7 @@ export class GatewayMetrics {
   private readonly messages: Counter<'action'>;
   private readonly findings: Counter<'filter'>;
   private readonly screening: Histogram;
+  private readonly scopes: Counter<'scope'>;
   private readonly nextHopFailures: Counter;
   private readonly notifications: Counter<'kind'>;
   private readonly forgedHeaders: Counter;
@@ -43,6 +44,12 @@ export class GatewayMetrics {
       name: 'mog_screening_seconds',
       help: 'time to screen one message (parse, filters, policy), seconds',
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    this.scopes = new Counter({
+      name: 'mog_screening_scope_total',
+      help: 'screened messages by scope: in (parsed and screened in full) or out (no filter or enquiry rule covers it; header section only)',
+      labelNames: ['scope'],
       registers,
     });
     this.nextHopFailures = new Counter({ name: 'mog_next_hop_failures_total', help: 'deliveries the next hop did not accept (refused, unreachable, too slow)', registers });
@@ -92,8 +99,9 @@ export class GatewayMetrics {
   }
 
   /** `filters`: the filters with findings on the message, each once */
-  screened(seconds: number, filters: readonly string[]): void {
+  screened(seconds: number, filters: readonly string[], scope: 'in' | 'out' = 'in'): void {
     this.screening.observe(seconds);
+    this.scopes.inc({ scope });
     for (const filter of filters) this.findings.inc({ filter });
   }
 

@@ -1,11 +1,11 @@
 import type { Config } from './config/schema.js';
 import type { Directory } from './directory.js';
 import { screeningError, type Filter, type FilterContext, type Finding } from './finding.js';
-import type { ScreenedMessage } from './message/model.js';
-import { parseMessage, STRUCTURE_PROBLEM, type Envelope } from './message/parse.js';
+import type { MessageParties, ScreenedMessage } from './message/model.js';
+import { parseHeaderSection, parseMessage, STRUCTURE_PROBLEM, type Envelope } from './message/parse.js';
 import type { RawMessage } from './message/raw.js';
 import { decide, incompleteFinding, unscreenedFinding, type Decision } from './policy.js';
-import { detectEnquiry, type EnquiryOpening } from './sla/enquiries.js';
+import { concernsEnquiries, detectEnquiry, type EnquiryOpening } from './sla/enquiries.js';
 import { errorMessage } from './errors.js';
 
 export interface ScreeningInput {
@@ -23,6 +23,8 @@ export interface ScreeningEnvironment {
 
 /** Everything screening concludes about one message. Plain data: it crosses a worker boundary. */
 export interface ScreeningResult extends Decision {
+  /** `out`: no enabled filter's scope and no enquiry rule applied, so only the header section was read */
+  readonly scope: 'in' | 'out';
   readonly message: ScreenedMessage;
   readonly enquiry: EnquiryOpening | null;
 }
@@ -34,12 +36,21 @@ export interface ScreeningResult extends Decision {
  */
 export async function screen(input: ScreeningInput, environment: ScreeningEnvironment): Promise<ScreeningResult> {
   const { config, directory } = environment;
+  const contextOf = (filter: Filter): FilterContext | undefined => {
+    const settings = config.filters[filter.id];
+    return settings?.enabled ? { config, directory, options: settings, now: input.receivedAt } : undefined;
+  };
+  // most of a council's mail is outside the protocol: decided on the header section, its body is never parsed
+  const parties = config.relay.screening.scopeCheck ? await parseHeaderSection(input.raw, input.envelope, directory) : null;
+  if (parties && !concernsEnquiries(parties) && !environment.filters.some((filter) => inScope(filter, parties, contextOf(filter)))) {
+    return { ...decide([], config), scope: 'out', message: withoutBody(parties), enquiry: null };
+  }
   const message = await parseMessage(input.raw, input.envelope, directory, { maxParseBytes: config.relay.screening.maxParseBytes, maxMimeParts: config.relay.maxMimeParts });
   const structural = message.problems.find((problem) => problem.startsWith(STRUCTURE_PROBLEM));
   if (structural) {
     // what the parser could not take apart was not screened, and unscreened mail is not passed on
     const finding = screeningError('STRUCTURE_LIMIT', 'The message is built in a way the gateway does not screen (too many parts, or nested too deep).', structural);
-    return { action: 'reject', findings: [finding], reason: `5.6.0 Message structure beyond what this gateway screens (${structural.slice(STRUCTURE_PROBLEM.length + 2, 200)})`, message, enquiry: null };
+    return { action: 'reject', findings: [finding], reason: `5.6.0 Message structure beyond what this gateway screens (${structural.slice(STRUCTURE_PROBLEM.length + 2, 200)})`, scope: 'in', message, enquiry: null };
   }
   const findings: Finding[] = [];
   if (message.problems.some((problem) => problem.startsWith('MIME parse failed'))) {
@@ -47,15 +58,38 @@ export async function screen(input: ScreeningInput, environment: ScreeningEnviro
     findings.push(unscreened.rule === 'SCREENING_FAILED' ? { ...unscreened, rule: 'PARSE_FAILED' } : unscreened);
   }
   for (const filter of environment.filters) {
-    const settings = config.filters[filter.id];
-    if (!settings?.enabled) continue;
-    findings.push(...(await runFilter(filter, message, { config, directory, options: settings, now: input.receivedAt })));
+    const context = contextOf(filter);
+    if (context && inScope(filter, message, context)) findings.push(...(await runFilter(filter, message, context)));
   }
   const incomplete = incompleteFinding(message);
   if (incomplete) findings.push(incomplete);
   const decision = decide(findings, config);
   const enquiry = decision.action === 'reject' || decision.action === 'defer' ? null : detectEnquiry(message, config, directory, input.receivedAt);
-  return { ...decision, message, enquiry };
+  return { ...decision, scope: 'in', message, enquiry };
+}
+
+/**
+ * Whether an enabled filter's scope admits the message. A scope that throws admits it: the
+ * filter's own run then reports what went wrong.
+ */
+function inScope(filter: Filter, parties: MessageParties, context: FilterContext | undefined): boolean {
+  if (!context) return false;
+  try {
+    return filter.scope(parties, context);
+  } catch {
+    return true;
+  }
+}
+
+/** A message screened on its header section alone: no text and no attachments were read. */
+function withoutBody(parties: MessageParties): ScreenedMessage {
+  return {
+    ...parties,
+    text: { body: '', newText: '', newSpans: [], quoted: [], fromHtml: false, truncated: false },
+    attachments: [],
+    problems: [],
+    unread: [],
+  };
 }
 
 /** Loads what each enabled filter needs (models, lexicons) before the first message. */

@@ -71,10 +71,14 @@ export function decide(findings: readonly Finding[], config: Config): Decision {
 }
 
 /** The `X-Member-Officer-Screening` value, as the contract fixes it. */
-export function screeningHeaderValue(decision: { readonly action: Action; readonly findings: ReadonlyArray<Pick<Finding, 'filter'>> }, reviewId?: string): string {
+export function screeningHeaderValue(
+  decision: { readonly action: Action; readonly findings: ReadonlyArray<Pick<Finding, 'filter'>>; readonly scope?: 'in' | 'out' },
+  reviewId?: string,
+): string {
   const ids = [...new Set(decision.findings.map((finding) => finding.filter))];
   const parts = [`action=${decision.action}`, `findings=${ids.length > 0 ? ids.join(',') : 'none'}`];
   if (reviewId) parts.push(`review=${reviewId}`);
+  if (decision.scope === 'out') parts.push('scope=out');
   return parts.join('; ');
 }
 

@@ -13,6 +13,8 @@ export interface ScreenReport {
   readonly messageId: string | null;
   readonly direction: string;
   readonly action: string;
+  /** `out`: no filter's scope and no enquiry rule applied, so only the header section was read */
+  readonly scope: ScreeningResult['scope'];
   readonly findings: ScreeningResult['findings'];
   readonly enquiry: ScreeningResult['enquiry'];
 }
@@ -62,6 +64,7 @@ export async function runScreenCommand(args: readonly string[]): Promise<number>
       messageId: result.message.messageId ?? null,
       direction: result.message.direction,
       action: result.action,
+      scope: result.scope,
       findings: result.findings,
       enquiry: result.enquiry,
     };
@@ -127,7 +130,8 @@ function dateHeaderOf(raw: Buffer): Date | undefined {
 }
 
 function readable(report: ScreenReport, result: ScreeningResult): string {
-  const lines = [`${report.file}: ${report.action.toUpperCase()} (${report.direction})${result.message.subject ? ` "${result.message.subject.slice(0, 80)}"` : ''}`];
+  const scope = report.scope === 'out' ? ', out of scope: header section only' : '';
+  const lines = [`${report.file}: ${report.action.toUpperCase()} (${report.direction}${scope})${result.message.subject ? ` "${result.message.subject.slice(0, 80)}"` : ''}`];
   for (const finding of report.findings) {
     lines.push(`  ${finding.filter}/${finding.rule} [${finding.severity}, score ${finding.score.toFixed(2)}, para ${finding.protocolRef}]: ${finding.explanation}`);
     for (const evidence of finding.evidence.slice(0, 3)) lines.push(`    ${evidence.location}: "${evidence.text.slice(0, 160).replace(/\s+/g, ' ')}"`);

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { FILTER_ACTIONS } from '../../src/config/schema.js';
 import type { Directory } from '../../src/directory.js';
 import type { Evidence, EvidenceLocation, Filter, FilterContext, Finding, Severity } from '../../src/finding.js';
-import type { Party, ScreenedMessage } from '../../src/message/model.js';
+import type { MessageParties, Party, ScreenedMessage } from '../../src/message/model.js';
 import { CATEGORIES, CATEGORY_INFO, type Category } from './categories.js';
 import { namesOf, type PersonNames, type Target } from './context.js';
 import { analyseText, type Cue, type DetectorSettings, type SentenceAnalysis, type SuppressionReason } from './detector.js';
@@ -95,6 +95,12 @@ type CategorySettings = AbusiveLanguageOptions['categories'][Category];
 
 /** the roles whose mail the protocol covers */
 const COUNCIL_ROLES = new Set(['member', 'officer', 'monitoring-officer', 'council', 'enquiries-mailbox', 'press-mailbox', 'mailing-list']);
+/** whether the `senders` option covers who wrote the message */
+function screensSender(parties: MessageParties, options: AbusiveLanguageOptions): boolean {
+  const sender = parties.sender ?? parties.from[0];
+  return options.senders === 'anyone' || (sender?.roles.some((role) => COUNCIL_ROLES.has(role)) ?? false);
+}
+
 const REPLY_PREFIX = /^\s*(re|fw|fwd|aw|sv|wg)\s*(\[\d+\])?\s*:/i;
 
 // read on first use (or by prepare() in the screening worker): code that only validates the
@@ -125,11 +131,13 @@ export const abusiveLanguageFilter: Filter<AbusiveLanguageOptions> = {
     // a missing or broken model stops the worker at start, not on the first message
     model();
   },
+  scope(parties: MessageParties, context: FilterContext<AbusiveLanguageOptions>): boolean {
+    return screensSender(parties, { ...DEFAULT_OPTIONS, ...context.options });
+  },
   screen(message: ScreenedMessage, context: FilterContext<AbusiveLanguageOptions>): Finding[] {
     // the loader fills every default; a context built by hand gets them here
     const options: AbusiveLanguageOptions = { ...DEFAULT_OPTIONS, ...context.options };
-    const sender = message.sender ?? message.from[0];
-    if (options.senders === 'council' && !sender?.roles.some((role) => COUNCIL_ROLES.has(role))) return [];
+    if (!screensSender(message, options)) return [];
     const settings: DetectorSettings = { names: namesFor(context.directory, message), model: model() };
     const audience = publicAudience(message, context.directory, options.publicAudienceMembers);
     const undirectedCounts = options.undirectedRecipients === 'anyone' || [...message.recipients, ...message.to, ...message.cc].some((party) => party.roles.some((role) => COUNCIL_ROLES.has(role)));

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Directory } from '../../src/directory.js';
+import { normaliseAddress, type Directory } from '../../src/directory.js';
 import type { Evidence, Filter, Finding, RuleDeclaration, Severity } from '../../src/finding.js';
 import type { ScreenedMessage } from '../../src/message/model.js';
 import { findCommitments, type Commitment, type CommitmentKind } from './commitment.js';
@@ -151,6 +151,19 @@ export const obligation: Filter<ObligationOptions> = {
     // a missing or broken model stops the worker at start, not on the first message
     shippedObligationModel();
   },
+  scope(parties, context) {
+    if (parties.automated) return false;
+    // the mail may be in a member's name: sent from any of a member's addresses, from inside the
+    // council (an officer or a mailbox writing for a member), or by a writer who may be a member
+    // using an address the directory does not list (the body's signature then says whose it is)
+    const writers = [...parties.from, ...(parties.sender ? [parties.sender] : []), ...parties.replyTo];
+    const mailFrom = parties.envelope.mailFrom ? normaliseAddress(parties.envelope.mailFrom) : undefined;
+    if (writers.some((party) => context.directory.isInternal(party.address)) || (mailFrom !== undefined && context.directory.isInternal(mailFrom))) return true;
+    const names = politicalNames(context.config);
+    return [...writers.map((party) => ({ address: party.address, displayName: party.displayName })), ...(mailFrom ? [{ address: mailFrom, displayName: undefined }] : [])].some(
+      (writer) => mayBeMember(writer.address, writer.displayName, names),
+    );
+  },
   screen(message, context) {
     if (message.automated) return [];
     const names = politicalNames(context.config);
@@ -285,6 +298,34 @@ function explain(candidate: Candidate, author: Author, excerpt: string): string 
 function clip(text: string): string {
   const flat = text.replace(/\s+/g, ' ');
   return flat.length > 200 ? `${flat.slice(0, 197)}...` : flat;
+}
+
+/** the words of a display name or of an address's local part, lower case */
+function nameWords(text: string): string[] {
+  return text
+    .toLowerCase()
+    .split(/[^\p{L}]+/u)
+    .filter((word) => word.length > 0);
+}
+
+/**
+ * A writer the directory does not list who may still be a member: a councillor's title, a member's
+ * surname, or a member's first name with the surname's initial ("Tom H"), in the display name or
+ * the address. Loose on purpose: it only decides whether the body is read.
+ */
+function mayBeMember(address: string, displayName: string | undefined, names: PoliticalNames): boolean {
+  const localPart = address.split('@')[0] ?? '';
+  const words = [...nameWords(displayName ?? ''), ...nameWords(localPart)];
+  if (words.some((word) => word === 'cllr' || word === 'councillor')) return true;
+  const runTogether = localPart.toLowerCase().replace(/[^\p{L}]+/gu, '');
+  return names.members.some((member) => {
+    const parts = nameWords(member.name);
+    const surname = parts[parts.length - 1];
+    const first = parts[0];
+    if (!surname) return false;
+    if (words.includes(surname) || (surname.length >= 4 && runTogether.includes(surname))) return true;
+    return first !== undefined && parts.length > 1 && words.some((word, i) => word === first && words[i + 1] === surname[0]);
+  });
 }
 
 function severityOf(score: number): Severity {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { domainOf, type Directory } from '../../src/directory.js';
-import type { Evidence, Filter, Finding, RuleDeclaration, Severity } from '../../src/finding.js';
-import type { Party, ScreenedMessage } from '../../src/message/model.js';
+import type { Evidence, Filter, FilterContext, Finding, RuleDeclaration, Severity } from '../../src/finding.js';
+import type { MessageParties, Party, ScreenedMessage } from '../../src/message/model.js';
 import { findCampaigning, type Campaigning } from './campaigning.js';
 import { activePeriod, type PreElectionPeriod } from './electoral-timetable.js';
 import { shippedPartyModel } from './party-political.js';
@@ -102,12 +102,14 @@ export const preElection: Filter<PreElectionOptions> = {
     // a missing or broken model stops the worker at start, not on the first message
     shippedPartyModel();
   },
+  scope(parties, context) {
+    return councilSenderOf(parties, context) !== undefined;
+  },
   screen(message, context) {
-    if (message.automated) return [];
+    const sender = councilSenderOf(message, context);
+    if (!sender) return [];
     const { directory, config, options } = context;
     const names = politicalNames(config);
-    const sender = message.from[0] ?? message.sender;
-    if (!sender) return [];
     const senderIsMember = sender.roles.includes('member');
     const senderIsCouncil = !senderIsMember && directory.isInternal(sender.address);
     const channel = publicityChannel(message, sender, senderIsMember, senderIsCouncil, directory, options);
@@ -157,6 +159,19 @@ export const preElection: Filter<PreElectionOptions> = {
     return [...findings.values()].map((entry) => toFinding(entry, sender, channel, period, directory));
   },
 };
+
+/**
+ * The sender, when the message can be council publicity or campaigning with council resources:
+ * a member or anyone inside the council writes it, and either campaigning is screened at any time
+ * or a pre-election period is running. Undefined otherwise; the header section is enough to tell.
+ */
+function councilSenderOf(parties: MessageParties, context: FilterContext<PreElectionOptions>): Party | undefined {
+  if (parties.automated) return undefined;
+  const sender = parties.from[0] ?? parties.sender;
+  if (!sender || !(sender.roles.includes('member') || context.directory.isInternal(sender.address))) return undefined;
+  const { config, options, now } = context;
+  return options.campaigningAtAnyTime || activePeriod(config, now, options.periodEnd) ? sender : undefined;
+}
 
 function screenPublicity(
   sentences: readonly ReadSentence[],

@@ -180,8 +180,12 @@ const relaySchema = z.strictObject({
         .enum(['tag', 'flag', 'hold', 'reject'])
         .default('flag')
         .describe("a member's correspondence with text no filter could read (past a limit, a document that could not be opened): the screening-incomplete finding's action; on other mail it is named in the header only"),
+      scopeCheck: z
+        .boolean()
+        .default(true)
+        .describe('read the header section first and relay mail no enabled filter or enquiry rule covers without parsing its body (header: scope=out); false parses and screens every message in full'),
     })
-    .default({ workers: 1, timeoutMs: 10_000, maxParseBytes: 10_485_760, incomplete: 'flag' }),
+    .default({ workers: 1, timeoutMs: 10_000, maxParseBytes: 10_485_760, incomplete: 'flag', scopeCheck: true }),
 });
 
 const reviewAccountSchema = z.strictObject({

@@ -56,8 +56,11 @@ export interface Attachment {
   readonly textProblem?: string;
 }
 
-/** Everything filters know about one message. Plain data: it crosses a worker boundary. */
-export interface ScreenedMessage {
+/**
+ * What the envelope and the header section say: who the parties are and in which direction the
+ * message goes. A filter's scope is decided on this alone, before the body is parsed.
+ */
+export interface MessageParties {
   readonly envelope: { readonly mailFrom: string | null; readonly rcptTo: readonly string[] };
   readonly messageId?: string;
   readonly date?: string;
@@ -77,6 +80,10 @@ export interface ScreenedMessage {
   /** Auto-Submitted other than "no", or an auto-reply marker */
   readonly automated: boolean;
   readonly direction: Direction;
+}
+
+/** Everything filters know about one message. Plain data: it crosses a worker boundary. */
+export interface ScreenedMessage extends MessageParties {
   readonly text: MessageText;
   readonly attachments: readonly Attachment[];
   /** what could not be parsed, in words */

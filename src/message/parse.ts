@@ -1,9 +1,9 @@
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { MailParser, type AddressObject, type Attachment as ParsedAttachment, type AttachmentStream, type ParsedMail } from 'mailparser';
 import { convert as htmlToText } from 'html-to-text';
 import { normaliseAddress, type Directory } from '../directory.js';
 import { extractAttachmentText } from './attachments.js';
-import type { Attachment, Direction, HeaderLine, Party, ScreenedMessage } from './model.js';
+import type { Attachment, Direction, HeaderLine, MessageParties, Party, ScreenedMessage } from './model.js';
 import { rawLength, rawSlices, type RawMessage } from './raw.js';
 import { splitText } from './text.js';
 import { errorMessage } from '../errors.js';
@@ -71,6 +71,72 @@ export async function parseMessage(
     const code = error instanceof Error ? (error as Error & { code?: unknown }).code : undefined;
     problems.push(code === 'EMAXLEN' ? `${STRUCTURE_PROBLEM}: ${errorMessage(error)}` : `MIME parse failed: ${errorMessage(error)}`);
   }
+  const parties = partiesOf(parsed, envelope, directory);
+  const body = bodyText(parsed, limits, problems, unread);
+  const split = splitText(body.text);
+  const attachments = parsed ? await attachmentsOf(parsed, directory, limits, problems, unread) : [];
+  for (const attachment of attachments) if (attachment.textProblem) unread.push(`attachment ${attachment.filename}: ${attachment.textProblem}`);
+
+  return {
+    ...parties,
+    text: { body: body.text, ...split, fromHtml: body.fromHtml, truncated: truncated || body.cut },
+    attachments,
+    problems,
+    unread,
+  };
+}
+
+/** the header section is read this far at most when looking for its end */
+const MAX_HEADER_SECTION_BYTES = PARSER_OPTIONS.maxHeadSize;
+
+/**
+ * The parties, the addresses and the other header fields of a message, read from its header
+ * section alone: what a filter's scope is decided on before the body is parsed. Null when the
+ * header section cannot be read (no end within its size limit, or the parser fails on it), so that
+ * the caller parses the whole message and reports what went wrong.
+ */
+export async function parseHeaderSection(raw: RawMessage, envelope: Envelope, directory: Directory): Promise<MessageParties | null> {
+  const section = await headerSectionOf(raw);
+  if (!section) return null;
+  try {
+    const parsed = await readMail(Readable.from([section]), DEFAULT_MAX_HTML_CHARS, DEFAULT_MAX_MIME_PARTS);
+    return partiesOf(parsed, envelope, directory);
+  } catch {
+    return null;
+  }
+}
+
+/** The bytes up to and including the blank line that ends the header section; null if none is found. */
+async function headerSectionOf(raw: RawMessage): Promise<Buffer | null> {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  for await (const slice of rawSlices(raw, MAX_HEADER_SECTION_BYTES)) {
+    const chunk = slice as Buffer;
+    // look back over the seam: the blank line may straddle two slices
+    const from = Math.max(0, length - 3);
+    chunks.push(chunk);
+    length += chunk.length;
+    const joined = Buffer.concat(chunks, length);
+    const end = endOfHeaderSection(joined, from);
+    if (end >= 0) return joined.subarray(0, end);
+    chunks.length = 0;
+    chunks.push(joined);
+  }
+  return null;
+}
+
+/** Offset just past the empty line that ends the header section (CRLF or bare LF), or −1. */
+function endOfHeaderSection(bytes: Buffer, from: number): number {
+  // a message that starts with its blank line has no header fields at all
+  if (from === 0 && (bytes[0] === 0x0a || (bytes[0] === 0x0d && bytes[1] === 0x0a))) return bytes[0] === 0x0a ? 1 : 2;
+  for (let i = bytes.indexOf(0x0a, from); i >= 0; i = bytes.indexOf(0x0a, i + 1)) {
+    if (bytes[i + 1] === 0x0a) return i + 2;
+    if (bytes[i + 1] === 0x0d && bytes[i + 2] === 0x0a) return i + 3;
+  }
+  return -1;
+}
+
+function partiesOf(parsed: ParsedMail | undefined, envelope: Envelope, directory: Directory): MessageParties {
   const resolve = (address: string, displayName?: string): Party => partyOf(address, displayName, directory);
   const fromList = addresses(parsed?.from).map((a) => resolve(a.address, a.name));
   const to = addresses(parsed?.to).map((a) => resolve(a.address, a.name));
@@ -81,13 +147,7 @@ export async function parseMessage(
   const mailFrom = envelope.mailFrom ?? (envelope.rcptTo === null ? fromList[0]?.original ?? null : null);
   const recipients = rcptTo.map((address) => resolve(address));
   const sender = fromList[0] ?? (mailFrom ? resolve(mailFrom) : undefined);
-
   const headers = headerLinesOf(parsed);
-  const body = bodyText(parsed, limits, problems, unread);
-  const split = splitText(body.text);
-  const attachments = parsed ? await attachmentsOf(parsed, directory, limits, problems, unread) : [];
-  for (const attachment of attachments) if (attachment.textProblem) unread.push(`attachment ${attachment.filename}: ${attachment.textProblem}`);
-
   return {
     envelope: { mailFrom, rcptTo: [...rcptTo] },
     messageId: parsed?.messageId,
@@ -105,10 +165,6 @@ export async function parseMessage(
     references: parsed?.references === undefined ? [] : ([] as string[]).concat(parsed.references),
     automated: isAutomated(headers),
     direction: directionOf(sender, recipients.length > 0 ? recipients : [...to, ...cc], directory),
-    text: { body: body.text, ...split, fromHtml: body.fromHtml, truncated: truncated || body.cut },
-    attachments,
-    problems,
-    unread,
   };
 }
 

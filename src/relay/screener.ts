@@ -293,6 +293,7 @@ export class Screener {
     const decision = decide([unscreenedFinding(this.config, reason)], this.config);
     return {
       ...decision,
+      scope: 'in',
       enquiry: null,
       message: {
         envelope: { mailFrom: job.envelope.mailFrom, rcptTo: job.envelope.rcptTo ?? [] },

@@ -348,8 +348,8 @@ export class Relay {
       if (transaction?.abandoned) throw new SmtpReplyError(421, '4.4.2 Transaction abandoned');
 
       const findings = [...new Set(result.findings.map((finding) => finding.filter))];
-      this.options.metrics?.screened((performance.now() - screeningStarted) / 1000, findings);
-      logger.info({ session: session.id, action: result.action, findings, bytes: rawLength(raw), ...(isSpooled(raw) ? { spooled: true } : {}) }, 'screened');
+      this.options.metrics?.screened((performance.now() - screeningStarted) / 1000, findings, result.scope);
+      logger.info({ session: session.id, action: result.action, findings, scope: result.scope, bytes: rawLength(raw), ...(isSpooled(raw) ? { spooled: true } : {}) }, 'screened');
       switch (result.action) {
         case 'reject':
           outcome = 'reject';

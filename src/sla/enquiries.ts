@@ -1,6 +1,6 @@
 import type { Config } from '../config/schema.js';
 import { normaliseAddress, type Directory } from '../directory.js';
-import type { Party, ScreenedMessage } from '../message/model.js';
+import type { MessageParties, Party, ScreenedMessage } from '../message/model.js';
 import { WorkingCalendar } from './calendar.js';
 
 /** A member enquiry this message opens, with its deadlines (ISO-8601 strings). */
@@ -139,6 +139,18 @@ export function normaliseSubject(subject: string): string {
     rest = next;
   }
   return rest.replace(/\s+/g, ' ').trim().toLowerCase();
+}
+
+/**
+ * Whether the message can open, follow up or answer a member enquiry, from its header section
+ * alone: a member writes it, or an officer or enquiries mailbox writes to a member.
+ */
+export function concernsEnquiries(parties: MessageParties): boolean {
+  const author = parties.from[0] ?? parties.sender;
+  if (!author) return false;
+  if (author.roles.includes('member')) return true;
+  if (!author.roles.includes('officer') && !author.roles.includes('enquiries-mailbox')) return false;
+  return [...parties.to, ...parties.cc, ...parties.recipients].some((party) => party.roles.includes('member'));
 }
 
 /**

@@ -55,8 +55,8 @@ describe('screen', () => {
     expect(result.status, result.stderr).toBe(0);
     const lines = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(lines).toHaveLength(2);
-    expect(Object.keys(lines[0]!).sort()).toEqual(['action', 'direction', 'enquiry', 'file', 'findings', 'messageId']);
-    expect(lines[0]).toMatchObject({ file: join(dir, 'a.eml'), messageId: '<pothole-cli@greyfordvale.gov.uk>', direction: 'internal' });
+    expect(Object.keys(lines[0]!).sort()).toEqual(['action', 'direction', 'enquiry', 'file', 'findings', 'messageId', 'scope']);
+    expect(lines[0]).toMatchObject({ file: join(dir, 'a.eml'), messageId: '<pothole-cli@greyfordvale.gov.uk>', direction: 'internal', scope: 'in' });
     expect(lines[1]).toMatchObject({ messageId: '<pothole-cli-2@greyfordvale.gov.uk>' });
     expect(Array.isArray(lines[0]!.findings)).toBe(true);
   });

@@ -40,8 +40,9 @@ describe('start', () => {
       const result = await sendThrough(relayPort, { from: 'a@example.org', to: ['imran.shah@greyfordvale.gov.uk'] }, 'Subject: hello\r\n\r\nhello\r\n');
       expect(result.ok, result.response).toBe(true);
       expect(sink.messages).toHaveLength(1);
-      // screening really ran in its worker thread: no screening-error in the verdict
-      expect(sink.messages[0]!.raw.toString()).toMatch(/^X-Member-Officer-Screening: action=deliver; findings=none\r$/m);
+      // screening really ran in its worker thread (no screening-error in the verdict), and found an
+      // outsider's mail to an officer outside every filter's scope
+      expect(sink.messages[0]!.raw.toString()).toMatch(/^X-Member-Officer-Screening: action=deliver; findings=none; scope=out\r$/m);
       // the operator's view: the message is counted, the process is healthy and ready
       const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
       expect(metrics).toMatch(/^mog_messages_total\{action="deliver"\} 1$/m);

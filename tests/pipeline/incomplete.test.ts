@@ -58,13 +58,20 @@ describe('text no filter could read', () => {
     expect(['flag', 'hold']).toContain(result.action);
   });
 
-  it.each(CASES)('%s: on a resident’s mail to an officer, named in the header only', async (_name, build, words, config) => {
-    const result = await screenRaw(build(RESIDENT, OFFICER), RESIDENT, OFFICER, config);
+  it.each(CASES)('%s: on an officer’s mail to a resident, named in the header only', async (_name, build, words, config) => {
+    const result = await screenRaw(build(OFFICER, RESIDENT), OFFICER, RESIDENT, config);
     const finding = result.findings.find((candidate) => candidate.filter === 'screening-incomplete');
     expect(finding).toMatchObject({ rule: 'TEXT_NOT_READ' });
     expect(finding?.evidence[0]?.text).toMatch(words);
     expect(result.action).toBe('deliver');
     expect(screeningHeaderValue(result)).toMatch(/findings=.*screening-incomplete/);
+  });
+
+  it.each(CASES)('%s: on a resident’s mail to an officer, which no filter covers, the body is not read at all', async (_name, build, _words, config) => {
+    const result = await screenRaw(build(RESIDENT, OFFICER), RESIDENT, OFFICER, config);
+    expect(result.scope).toBe('out');
+    expect(result.findings).toEqual([]);
+    expect(screeningHeaderValue(result)).toBe('action=deliver; findings=none; scope=out');
   });
 
   it('takes the action the policy sets, and raises nothing when everything was read', async () => {

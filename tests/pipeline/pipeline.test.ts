@@ -13,7 +13,7 @@ function finding(filter: string, score = 0.9): Finding {
 }
 
 function fixedFilter(id: string, behaviour: () => readonly Finding[] | Promise<readonly Finding[]>): Filter {
-  return { id, title: id, protocolRefs: ['10.1.3'], rules: [], screen: behaviour };
+  return { id, title: id, protocolRefs: ['10.1.3'], rules: [], scope: () => true, screen: behaviour };
 }
 
 /** The example policy with settings for test-only filters (the registry does not know them). */

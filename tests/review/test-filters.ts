@@ -10,6 +10,7 @@ function markerFilter(id: string, marker: string, protocolRef: string): Filter {
     title: `Test filter ${id}`,
     protocolRefs: [protocolRef],
     rules: [{ code: 'MARKER', description: `the subject carries ${marker}`, severity: 'high' }],
+    scope: (parties) => parties.subject.includes(marker),
     screen(message): Finding[] {
       const index = message.subject.indexOf(marker);
       if (index < 0) return [];

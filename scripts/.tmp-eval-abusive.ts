@@ -1,0 +1,1 @@
+const m = await import('./eval/abusive-language.ts'); await m.run();

@@ -1,0 +1,168 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Config } from '../../src/config/schema.js';
+import { Directory } from '../../src/directory.js';
+import type { Filter, FilterContext } from '../../src/finding.js';
+import { parseHeaderSection } from '../../src/message/parse.js';
+import { screen, type ScreeningResult } from '../../src/pipeline.js';
+import { screeningHeaderValue } from '../../src/policy.js';
+import { filters } from '../../filters/index.js';
+import { configWith, exampleConfig } from '../helpers/config.js';
+import { sendThrough, startRelay, withoutAddedHeaders, type TestRelay } from '../helpers/relay.js';
+import { startSink, type Sink } from '../helpers/sink.js';
+import { fixtureFiles, loadFixture } from '../filters/protocol-fixtures.js';
+
+// every call the pipeline makes to the parser is counted, so "the body was not parsed" is seen, not inferred
+const calls = vi.hoisted(() => ({ messages: 0, headerSections: 0 }));
+vi.mock('../../src/message/parse.js', async (importOriginal) => {
+  const original = await importOriginal<typeof import('../../src/message/parse.js')>();
+  return {
+    ...original,
+    parseMessage: (...args: Parameters<typeof original.parseMessage>) => {
+      calls.messages += 1;
+      return original.parseMessage(...args);
+    },
+    parseHeaderSection: (...args: Parameters<typeof original.parseHeaderSection>) => {
+      calls.headerSections += 1;
+      return original.parseHeaderSection(...args);
+    },
+  };
+});
+
+const MEMBER = 'cllr.hadley@greyfordvale.gov.uk';
+/** Cllr Gareth Pryce's personal address, listed in the example policy */
+const MEMBER_PERSONAL = 'gareth.pryce@example.org';
+const OFFICER = 'imran.shah@greyfordvale.gov.uk';
+const RESIDENT = 'jo.bloggs@example.org';
+
+function letter(from: string, to: string, body: string, extra: readonly string[] = []): string {
+  return [`From: ${from}`, `To: ${to}`, 'Subject: Bins on Castle Street', 'Message-ID: <scope-1@example.org>', 'Date: Mon, 23 Nov 2026 10:00:00 +0000', ...extra, '', body, ''].join('\r\n');
+}
+
+async function screenRaw(raw: string, mailFrom: string, rcptTo: readonly string[], config: Config = exampleConfig()): Promise<ScreeningResult> {
+  return screen({ raw: Buffer.from(raw), envelope: { mailFrom, rcptTo }, receivedAt: new Date('2026-11-23T10:00:00Z') }, { config, directory: new Directory(config), filters });
+}
+
+beforeEach(() => {
+  calls.messages = 0;
+  calls.headerSections = 0;
+});
+
+describe('scope check, through the relay', () => {
+  let sink: Sink;
+  let relay: TestRelay;
+  beforeAll(async () => {
+    sink = await startSink();
+    relay = await startRelay(sink.address);
+  });
+  afterAll(async () => {
+    await relay.close();
+    await sink.close();
+  });
+
+  it("relays a resident's message to an officer byte-exact, marked scope=out, without parsing its body", async () => {
+    const message = letter(`Jo Bloggs <${RESIDENT}>`, `Imran Shah <${OFFICER}>`, 'The bins on Castle Street were not collected this week. You are all useless.');
+    const result = await sendThrough(relay.port, { from: RESIDENT, to: [OFFICER] }, message);
+    expect(result.ok, result.response).toBe(true);
+    const { added, rest } = withoutAddedHeaders(sink.messages.at(-1)!.raw);
+    expect(rest.toString('latin1')).toBe(message);
+    expect(added).toMatch(/\r\nX-Member-Officer-Screening: action=deliver; findings=none; scope=out\r\n$/);
+    expect(calls).toEqual({ headerSections: 1, messages: 0 });
+  });
+
+  it("parses and screens a member's message to an officer in full", async () => {
+    const message = letter(`Cllr Tom Hadley <${MEMBER}>`, `Imran Shah <${OFFICER}>`, 'Could you tell me when the bins on Castle Street will be collected?');
+    const result = await sendThrough(relay.port, { from: MEMBER, to: [OFFICER] }, message);
+    expect(result.ok, result.response).toBe(true);
+    const { added } = withoutAddedHeaders(sink.messages.at(-1)!.raw);
+    expect(added).toMatch(/\r\nX-Member-Officer-Screening: action=deliver; findings=none\r\n$/);
+    expect(calls).toEqual({ headerSections: 1, messages: 1 });
+  });
+});
+
+describe('scope check, in the pipeline', () => {
+  it("keeps a member's mail from a personal address the directory lists in scope", async () => {
+    const result = await screenRaw(letter(`Gareth <${MEMBER_PERSONAL}>`, OFFICER, 'Please go ahead and order six new litter bins; the Council will pay for them.'), MEMBER_PERSONAL, [OFFICER]);
+    expect(result.scope).toBe('in');
+    expect(result.findings.map((finding) => finding.filter)).toContain('obligation');
+  });
+
+  it('keeps a message whose From names a member in scope, whatever the envelope sender', async () => {
+    const result = await screenRaw(letter(`Cllr Tom Hadley <${MEMBER}>`, OFFICER, 'Please go ahead and order six new litter bins; the Council will pay for them.'), 'bounces@mailer.example', [OFFICER]);
+    expect(result.scope).toBe('in');
+    expect(result.findings.map((finding) => finding.filter)).toContain('obligation');
+  });
+
+  it("keeps an unlisted address in scope for obligations when its name may be a member's", async () => {
+    const body = 'Go ahead and order six new litter bins for Castle Street. The Council will cover the cost.\r\n\r\nThanks,\r\nCllr Tom Hadley';
+    const byAddress = await screenRaw(letter('Tom H <t.hadley.ward@mail.example>', OFFICER, body), 't.hadley.ward@mail.example', [OFFICER]);
+    expect(byAddress.scope).toBe('in');
+    expect(byAddress.findings.map((finding) => finding.filter)).toContain('obligation');
+    // a stranger's name says nothing: the body, signature and all, is not read
+    const stranger = await screenRaw(letter(`Jo Bloggs <${RESIDENT}>`, OFFICER, body), RESIDENT, [OFFICER]);
+    expect(stranger.scope).toBe('out');
+  });
+
+  it('keeps an officer’s reply to a member in scope with every filter off, so that it can acknowledge an enquiry', async () => {
+    const base = exampleConfig();
+    const filtersOff = configWith({ filters: Object.fromEntries(Object.keys(base.filters).map((id) => [id, { enabled: false }])) });
+    const reply = await screenRaw(letter(`Imran Shah <${OFFICER}>`, `Cllr Tom Hadley <${MEMBER}>`, 'Thank you, I will look into this and reply within ten days.', ['In-Reply-To: <enquiry-1@greyfordvale.gov.uk>']), OFFICER, [MEMBER], filtersOff);
+    expect(reply.scope).toBe('in');
+    const enquiry = await screenRaw(letter(`Cllr Tom Hadley <${MEMBER}>`, `Imran Shah <${OFFICER}>`, 'Could you tell me when the bins on Castle Street will be collected?'), MEMBER, [OFFICER], filtersOff);
+    expect(enquiry.scope).toBe('in');
+    expect(enquiry.enquiry).toMatchObject({ member: MEMBER, officer: OFFICER });
+    const officerToOfficer = await screenRaw(letter(`Imran Shah <${OFFICER}>`, 'rachel.finch@greyfordvale.gov.uk', 'The depot roof survey is attached.'), OFFICER, ['rachel.finch@greyfordvale.gov.uk'], filtersOff);
+    expect(officerToOfficer.scope).toBe('out');
+  });
+
+  it('screens everything in full with relay.screening.scopeCheck off', async () => {
+    const base = exampleConfig();
+    const config = configWith({ relay: { ...base.relay, screening: { ...base.relay.screening, scopeCheck: false } } });
+    const result = await screenRaw(letter(RESIDENT, OFFICER, 'The bins were not collected.'), RESIDENT, [OFFICER], config);
+    expect(result.scope).toBe('in');
+    expect(screeningHeaderValue(result)).toBe('action=deliver; findings=none');
+    expect(calls).toEqual({ headerSections: 0, messages: 1 });
+  });
+
+  it('parses the whole message when the header section has no end, rather than judging it on half a header', async () => {
+    const result = await screenRaw(`From: ${RESIDENT}\r\nTo: ${OFFICER}\r\nSubject: no blank line`, RESIDENT, [OFFICER]);
+    expect(result.scope).toBe('in');
+    expect(calls.messages).toBe(1);
+  });
+});
+
+describe("each filter's scope", () => {
+  const FOLDERS = ['blind-copy', 'obligation', 'pre-election', 'abusive-language'] as const;
+  const config = exampleConfig();
+  const directory = new Directory(config);
+  const byId = new Map<string, Filter>(filters.map((filter) => [filter.id, filter]));
+  const cases = FOLDERS.flatMap((folder) => fixtureFiles(folder).filter((file) => file.startsWith('flags-')).map((file) => [folder, file] as const));
+
+  it.each(cases)('%s admits its own fixture %s, read from the header section alone', async (folder, file) => {
+    const fixture = await loadFixture(folder, file);
+    const parties = await parseHeaderSection(fixture.raw, fixture.envelope, directory);
+    expect(parties).not.toBeNull();
+    const filter = byId.get(folder) as Filter;
+    const context: FilterContext = { config, directory, options: config.filters[folder] as FilterContext['options'], now: fixture.receivedAt };
+    expect(filter.scope(parties!, context)).toBe(true);
+  });
+
+  it('gives every fixture of every folder the same findings with the scope check on and off', async () => {
+    const off = configWith({ relay: { ...config.relay, screening: { ...config.relay.screening, scopeCheck: false } } });
+    const differences: string[] = [];
+    let outOfScope = 0;
+    for (const folder of [...FOLDERS, 'sla']) {
+      for (const file of fixtureFiles(folder)) {
+        const fixture = await loadFixture(folder, file);
+        const input = { raw: fixture.raw, envelope: fixture.envelope, receivedAt: fixture.receivedAt };
+        const on = await screen(input, { config, directory, filters });
+        const full = await screen(input, { config: off, directory: new Directory(off), filters });
+        if (on.scope === 'out') outOfScope += 1;
+        const summary = (result: ScreeningResult): string => JSON.stringify({ action: result.action, findings: result.findings, enquiry: result.enquiry });
+        if (summary(on) !== summary(full)) differences.push(`${folder}/${file}`);
+      }
+    }
+    expect(differences).toEqual([]);
+    // the comparison means something only if some fixtures are out of scope
+    expect(outOfScope).toBeGreaterThan(0);
+  });
+});
