@@ -1,1 +1,0 @@
-const m = await import('./eval/abusive-language.ts'); await m.run();
