@@ -2,7 +2,7 @@ import type { Config } from './config/schema.js';
 import type { Directory } from './directory.js';
 import { screeningError, type Filter, type FilterContext, type Finding } from './finding.js';
 import type { MessageParties, ScreenedMessage } from './message/model.js';
-import { parseHeaderSection, parseMessage, STRUCTURE_PROBLEM, type Envelope } from './message/parse.js';
+import { parseInScope, STRUCTURE_PROBLEM, type Envelope } from './message/parse.js';
 import type { RawMessage } from './message/raw.js';
 import { decide, incompleteFinding, unscreenedFinding, type Decision } from './policy.js';
 import { concernsEnquiries, detectEnquiry, type EnquiryOpening } from './sla/enquiries.js';
@@ -41,11 +41,11 @@ export async function screen(input: ScreeningInput, environment: ScreeningEnviro
     return settings?.enabled ? { config, directory, options: settings, now: input.receivedAt } : undefined;
   };
   // most of a council's mail is outside the protocol: decided on the header section, its body is never parsed
-  const parties = config.relay.screening.scopeCheck ? await parseHeaderSection(input.raw, input.envelope, directory) : null;
-  if (parties && !concernsEnquiries(parties) && !environment.filters.some((filter) => inScope(filter, parties, contextOf(filter)))) {
-    return { ...decide([], config), scope: 'out', message: withoutBody(parties), enquiry: null };
-  }
-  const message = await parseMessage(input.raw, input.envelope, directory, { maxParseBytes: config.relay.screening.maxParseBytes, maxMimeParts: config.relay.maxMimeParts });
+  const concerned = (parties: MessageParties): boolean =>
+    !config.relay.screening.scopeCheck || concernsEnquiries(parties) || environment.filters.some((filter) => inScope(filter, parties, contextOf(filter)));
+  const parsed = await parseInScope(input.raw, input.envelope, directory, { maxParseBytes: config.relay.screening.maxParseBytes, maxMimeParts: config.relay.maxMimeParts }, concerned);
+  if (parsed.scope === 'out') return { ...decide([], config), scope: 'out', message: withoutBody(parsed.parties), enquiry: null };
+  const message = parsed.message;
   const structural = message.problems.find((problem) => problem.startsWith(STRUCTURE_PROBLEM));
   if (structural) {
     // what the parser could not take apart was not screened, and unscreened mail is not passed on

@@ -196,18 +196,25 @@ async function throughput(environment: ScreeningEnvironment): Promise<void> {
     for (const file of readdirSync(directory).sort()) messages.push(withoutMboxLine(readFileSync(join(directory, file))));
   }
   const envelope: Envelope = { mailFrom: 'sender@example.com', rcptTo: ['imran.shah@greyfordvale.gov.uk'] };
-  const run = async (batch: readonly Buffer[]): Promise<number> => {
+  const run = async (batch: readonly Buffer[], screening: ScreeningEnvironment): Promise<number> => {
     const started = performance.now();
-    for (const raw of batch) await screen({ raw, envelope, receivedAt: IN_PERIOD }, environment);
+    for (const raw of batch) await screen({ raw, envelope, receivedAt: IN_PERIOD }, screening);
     return performance.now() - started;
   };
-  // a short warm-up so the figure is the steady state, not the JIT's first minutes
-  await run(messages.slice(0, 200));
-  const elapsed = await run(messages);
-  const rate = messages.length / (elapsed / 1000);
+  // as they came the messages are outsiders' mail, which the scope check relays unparsed; screened in
+  // full (scopeCheck off) they show what the filters cost on real mail
+  const { config } = environment;
+  const full: ScreeningEnvironment = { ...environment, config: { ...config, relay: { ...config.relay, screening: { ...config.relay.screening, scopeCheck: false } } } };
+  const rows: string[][] = [];
+  for (const [label, screening] of [['in full (scopeCheck off)', full], ['as shipped (scope check on)', environment]] as const) {
+    // a short warm-up so the figure is the steady state, not the JIT's first minutes
+    await run(messages.slice(0, 200), screening);
+    const elapsed = await run(messages, screening);
+    rows.push([label, String(messages.length), (elapsed / 1000).toFixed(2), (messages.length / (elapsed / 1000)).toFixed(0)]);
+  }
   process.stdout.write(
-    `\nPipeline throughput on spamassassin (easy_ham + spam + spam_2, real headers), one message at a time on one thread\n` +
-      `${table(['messages', 'seconds', 'messages/s', 'filters run'], [[String(messages.length), (elapsed / 1000).toFixed(2), rate.toFixed(0), environment.filters.map((filter) => filter.id).join(', ')]])}\n`,
+    `\nPipeline throughput on spamassassin (easy_ham + spam + spam_2, real headers, sent to an officer), one message at a time on one thread; filters: ${environment.filters.map((filter) => filter.id).join(', ')}\n` +
+      `${table(['screening', 'messages', 'seconds', 'messages/s'], rows)}\n`,
   );
 }
 

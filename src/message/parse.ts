@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { MailParser, type AddressObject, type Attachment as ParsedAttachment, type AttachmentStream, type ParsedMail } from 'mailparser';
 import { convert as htmlToText } from 'html-to-text';
 import { normaliseAddress, type Directory } from '../directory.js';
@@ -49,27 +49,48 @@ const DEFAULT_MAX_MIME_PARTS = 1_000;
  * Reads a raw message into the model filters see. Never throws for bad mail: what cannot be
  * read is listed in `problems` and the rest is still filled in.
  */
-export async function parseMessage(
-  raw: RawMessage,
-  envelope: Envelope,
-  directory: Directory,
-  limits: ParseLimits,
-): Promise<ScreenedMessage> {
+export async function parseMessage(raw: RawMessage, envelope: Envelope, directory: Directory, limits: ParseLimits): Promise<ScreenedMessage> {
+  const outcome = await parseInScope(raw, envelope, directory, limits, () => true);
+  if (outcome.scope === 'out') throw new Error('a message every scope admits was read as out of scope');
+  return outcome.message;
+}
+
+/** Decides, from the header section alone, whether the rest of the message is read. */
+export type ScopeDecision = (parties: MessageParties) => boolean;
+
+export type ParseOutcome =
+  | { readonly scope: 'in'; readonly message: ScreenedMessage }
+  /** only the header section was read: its body, text and attachments alike, was never parsed */
+  | { readonly scope: 'out'; readonly parties: MessageParties };
+
+/**
+ * Reads the header section, asks `inScope` whether the message concerns anyone who screens it,
+ * and only then reads the body and attachments. A message whose header section cannot be read is
+ * read whole (in scope), so that what went wrong is reported.
+ */
+export async function parseInScope(raw: RawMessage, envelope: Envelope, directory: Directory, limits: ParseLimits, inScope: ScopeDecision): Promise<ParseOutcome> {
   const problems: string[] = [];
   const unread: string[] = [];
-  const truncated = rawLength(raw) > limits.maxParseBytes;
-  if (truncated) {
-    problems.push(`only the first ${limits.maxParseBytes} bytes were screened`);
-    unread.push(`everything after the first ${limits.maxParseBytes} bytes`);
-  }
   let parsed: ParsedMail | undefined;
+  let outOfScope: MessageParties | undefined;
   try {
     // the parser counts multipart containers too; the relay has already bounded the parts themselves
     const maxChildNodes = 2 * (limits.maxMimeParts ?? DEFAULT_MAX_MIME_PARTS) + 10;
-    parsed = await readMail(rawSlices(raw, limits.maxParseBytes), limits.maxHtmlChars ?? DEFAULT_MAX_HTML_CHARS, maxChildNodes);
+    parsed = await readMail(rawSlices(raw, limits.maxParseBytes), limits.maxHtmlChars ?? DEFAULT_MAX_HTML_CHARS, maxChildNodes, (head) => {
+      const parties = partiesOf(head, envelope, directory);
+      if (inScope(parties)) return false;
+      outOfScope = parties;
+      return true;
+    });
   } catch (error) {
     const code = error instanceof Error ? (error as Error & { code?: unknown }).code : undefined;
     problems.push(code === 'EMAXLEN' ? `${STRUCTURE_PROBLEM}: ${errorMessage(error)}` : `MIME parse failed: ${errorMessage(error)}`);
+  }
+  if (outOfScope) return { scope: 'out', parties: outOfScope };
+  const truncated = rawLength(raw) > limits.maxParseBytes;
+  if (truncated) {
+    problems.unshift(`only the first ${limits.maxParseBytes} bytes were screened`);
+    unread.unshift(`everything after the first ${limits.maxParseBytes} bytes`);
   }
   const parties = partiesOf(parsed, envelope, directory);
   const body = bodyText(parsed, limits, problems, unread);
@@ -78,62 +99,15 @@ export async function parseMessage(
   for (const attachment of attachments) if (attachment.textProblem) unread.push(`attachment ${attachment.filename}: ${attachment.textProblem}`);
 
   return {
-    ...parties,
-    text: { body: body.text, ...split, fromHtml: body.fromHtml, truncated: truncated || body.cut },
-    attachments,
-    problems,
-    unread,
+    scope: 'in',
+    message: {
+      ...parties,
+      text: { body: body.text, ...split, fromHtml: body.fromHtml, truncated: truncated || body.cut },
+      attachments,
+      problems,
+      unread,
+    },
   };
-}
-
-/** the header section is read this far at most when looking for its end */
-const MAX_HEADER_SECTION_BYTES = PARSER_OPTIONS.maxHeadSize;
-
-/**
- * The parties, the addresses and the other header fields of a message, read from its header
- * section alone: what a filter's scope is decided on before the body is parsed. Null when the
- * header section cannot be read (no end within its size limit, or the parser fails on it), so that
- * the caller parses the whole message and reports what went wrong.
- */
-export async function parseHeaderSection(raw: RawMessage, envelope: Envelope, directory: Directory): Promise<MessageParties | null> {
-  const section = await headerSectionOf(raw);
-  if (!section) return null;
-  try {
-    const parsed = await readMail(Readable.from([section]), DEFAULT_MAX_HTML_CHARS, DEFAULT_MAX_MIME_PARTS);
-    return partiesOf(parsed, envelope, directory);
-  } catch {
-    return null;
-  }
-}
-
-/** The bytes up to and including the blank line that ends the header section; null if none is found. */
-async function headerSectionOf(raw: RawMessage): Promise<Buffer | null> {
-  const chunks: Buffer[] = [];
-  let length = 0;
-  for await (const slice of rawSlices(raw, MAX_HEADER_SECTION_BYTES)) {
-    const chunk = slice as Buffer;
-    // look back over the seam: the blank line may straddle two slices
-    const from = Math.max(0, length - 3);
-    chunks.push(chunk);
-    length += chunk.length;
-    const joined = Buffer.concat(chunks, length);
-    const end = endOfHeaderSection(joined, from);
-    if (end >= 0) return joined.subarray(0, end);
-    chunks.length = 0;
-    chunks.push(joined);
-  }
-  return null;
-}
-
-/** Offset just past the empty line that ends the header section (CRLF or bare LF), or −1. */
-function endOfHeaderSection(bytes: Buffer, from: number): number {
-  // a message that starts with its blank line has no header fields at all
-  if (from === 0 && (bytes[0] === 0x0a || (bytes[0] === 0x0d && bytes[1] === 0x0a))) return bytes[0] === 0x0a ? 1 : 2;
-  for (let i = bytes.indexOf(0x0a, from); i >= 0; i = bytes.indexOf(0x0a, i + 1)) {
-    if (bytes[i + 1] === 0x0a) return i + 2;
-    if (bytes[i + 1] === 0x0d && bytes[i + 2] === 0x0a) return i + 3;
-  }
-  return -1;
 }
 
 function partiesOf(parsed: ParsedMail | undefined, envelope: Envelope, directory: Directory): MessageParties {
@@ -180,17 +154,30 @@ const DOCUMENT_NAME = /\.(pdf|docx)$/i;
  * mailparser's stream parser, keeping the bytes only of attachments a filter can read (text,
  * nested messages, documents); simpleParser would buffer every attachment whole.
  */
-function readMail(source: Readable, maxHtmlChars: number, maxChildNodes: number): Promise<ParsedMail> {
+function readMail(source: Readable, maxHtmlChars: number, maxChildNodes: number, stopAfterHeaders?: (head: ParsedMail) => boolean): Promise<ParsedMail> {
   return new Promise<ParsedMail>((resolve, reject) => {
     const parser = new MailParser({ ...PARSER_OPTIONS, maxHtmlLengthToParse: maxHtmlChars, maxChildNodes });
     const mail: ParsedMail = { attachments: [], headers: new Map(), headerLines: [], html: false };
     const pending: Promise<void>[] = [];
-    parser.on('error', reject);
+    let stopped = false;
+    parser.on('error', (error) => {
+      if (!stopped) reject(error);
+    });
     parser.on('headers', (headers) => {
       mail.headers = headers;
       mail.headerLines = parser.headerLines || [];
+      if (!stopAfterHeaders) return;
+      fillHeaderFields(mail);
+      if (!stopAfterHeaders(mail)) return;
+      // nothing past the header section is read: the source stops and the parser is dropped
+      stopped = true;
+      source.unpipe(parser);
+      source.destroy();
+      parser.destroy();
+      resolve(mail);
     });
     parser.on('data', (data: { type: 'text'; text?: string; html?: string | false } | AttachmentStream) => {
+      if (stopped) return;
       if (data.type === 'text') {
         if (data.text !== undefined) mail.text = data.text;
         if (typeof data.html === 'string') mail.html = data.html;
@@ -199,26 +186,34 @@ function readMail(source: Readable, maxHtmlChars: number, maxChildNodes: number)
       pending.push(collectAttachment(data).then((attachment) => void mail.attachments.push(attachment)));
     });
     parser.on('end', () => {
+      if (stopped) return;
       Promise.all(pending).then(() => {
-        const headers = mail.headers;
-        const field = <T>(key: string): T | undefined => (headers.has(key) ? (headers.get(key) as T) : undefined);
-        mail.subject = field<string>('subject');
-        mail.from = field<AddressObject>('from');
-        mail.to = field<AddressObject | AddressObject[]>('to');
-        mail.cc = field<AddressObject | AddressObject[]>('cc');
-        mail.bcc = field<AddressObject | AddressObject[]>('bcc');
-        mail.replyTo = field<AddressObject>('reply-to');
-        mail.messageId = field<string>('message-id');
-        mail.inReplyTo = field<string>('in-reply-to');
-        mail.references = field<string | string[]>('references');
-        mail.date = field<Date>('date');
+        fillHeaderFields(mail);
         resolve(mail);
       }, reject);
     });
     // a spool file that cannot be read is a parse failure: the message still flows, unscreened
-    source.once('error', reject);
+    source.once('error', (error) => {
+      if (!stopped) reject(error);
+    });
     source.pipe(parser);
   });
+}
+
+/** The header fields screening reads, from the root headers the parser reported. */
+function fillHeaderFields(mail: ParsedMail): void {
+  const headers = mail.headers;
+  const field = <T>(key: string): T | undefined => (headers.has(key) ? (headers.get(key) as T) : undefined);
+  mail.subject = field<string>('subject');
+  mail.from = field<AddressObject>('from');
+  mail.to = field<AddressObject | AddressObject[]>('to');
+  mail.cc = field<AddressObject | AddressObject[]>('cc');
+  mail.bcc = field<AddressObject | AddressObject[]>('bcc');
+  mail.replyTo = field<AddressObject>('reply-to');
+  mail.messageId = field<string>('message-id');
+  mail.inReplyTo = field<string>('in-reply-to');
+  mail.references = field<string | string[]>('references');
+  mail.date = field<Date>('date');
 }
 
 function collectAttachment(stream: AttachmentStream): Promise<ParsedAttachment> {

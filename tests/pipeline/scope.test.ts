@@ -2,7 +2,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import type { Config } from '../../src/config/schema.js';
 import { Directory } from '../../src/directory.js';
 import type { Filter, FilterContext } from '../../src/finding.js';
-import { parseHeaderSection } from '../../src/message/parse.js';
+import { parseMessage } from '../../src/message/parse.js';
+import { withAttachment } from '../helpers/messages.js';
 import { screen, type ScreeningResult } from '../../src/pipeline.js';
 import { screeningHeaderValue } from '../../src/policy.js';
 import { filters } from '../../filters/index.js';
@@ -11,19 +12,26 @@ import { sendThrough, startRelay, withoutAddedHeaders, type TestRelay } from '..
 import { startSink, type Sink } from '../helpers/sink.js';
 import { fixtureFiles, loadFixture } from '../filters/protocol-fixtures.js';
 
-// every call the pipeline makes to the parser is counted, so "the body was not parsed" is seen, not inferred
-const calls = vi.hoisted(() => ({ messages: 0, headerSections: 0 }));
-vi.mock('../../src/message/parse.js', async (importOriginal) => {
-  const original = await importOriginal<typeof import('../../src/message/parse.js')>();
+// the parser's body stage is watched: the body's text is split into new and quoted text, and each
+// attachment's text is extracted, only when the body is read; "not parsed" is seen, not inferred
+const calls = vi.hoisted(() => ({ bodies: 0, attachments: 0 }));
+vi.mock('../../src/message/text.js', async (importOriginal) => {
+  const original = await importOriginal<typeof import('../../src/message/text.js')>();
   return {
     ...original,
-    parseMessage: (...args: Parameters<typeof original.parseMessage>) => {
-      calls.messages += 1;
-      return original.parseMessage(...args);
+    splitText: (...args: Parameters<typeof original.splitText>) => {
+      calls.bodies += 1;
+      return original.splitText(...args);
     },
-    parseHeaderSection: (...args: Parameters<typeof original.parseHeaderSection>) => {
-      calls.headerSections += 1;
-      return original.parseHeaderSection(...args);
+  };
+});
+vi.mock('../../src/message/attachments.js', async (importOriginal) => {
+  const original = await importOriginal<typeof import('../../src/message/attachments.js')>();
+  return {
+    ...original,
+    extractAttachmentText: (...args: Parameters<typeof original.extractAttachmentText>) => {
+      calls.attachments += 1;
+      return original.extractAttachmentText(...args);
     },
   };
 });
@@ -43,8 +51,8 @@ async function screenRaw(raw: string, mailFrom: string, rcptTo: readonly string[
 }
 
 beforeEach(() => {
-  calls.messages = 0;
-  calls.headerSections = 0;
+  calls.bodies = 0;
+  calls.attachments = 0;
 });
 
 describe('scope check, through the relay', () => {
@@ -59,23 +67,25 @@ describe('scope check, through the relay', () => {
     await sink.close();
   });
 
-  it("relays a resident's message to an officer byte-exact, marked scope=out, without parsing its body", async () => {
-    const message = letter(`Jo Bloggs <${RESIDENT}>`, `Imran Shah <${OFFICER}>`, 'The bins on Castle Street were not collected this week. You are all useless.');
+  it("relays a resident's message to an officer byte-exact, marked scope=out, without parsing its body or attachment", async () => {
+    const message = withAttachment(`Jo Bloggs <${RESIDENT}>`, `Imran Shah <${OFFICER}>`, { filename: 'complaint.pdf', contentType: 'application/pdf', content: Buffer.from('%PDF-1.4 The bins were not collected.') });
     const result = await sendThrough(relay.port, { from: RESIDENT, to: [OFFICER] }, message);
     expect(result.ok, result.response).toBe(true);
     const { added, rest } = withoutAddedHeaders(sink.messages.at(-1)!.raw);
     expect(rest.toString('latin1')).toBe(message);
     expect(added).toMatch(/\r\nX-Member-Officer-Screening: action=deliver; findings=none; scope=out\r\n$/);
-    expect(calls).toEqual({ headerSections: 1, messages: 0 });
+    expect(calls).toEqual({ bodies: 0, attachments: 0 });
   });
 
-  it("parses and screens a member's message to an officer in full", async () => {
-    const message = letter(`Cllr Tom Hadley <${MEMBER}>`, `Imran Shah <${OFFICER}>`, 'Could you tell me when the bins on Castle Street will be collected?');
+  it("parses and screens a member's message to an officer in full, attachment included", async () => {
+    const message = withAttachment(`Cllr Tom Hadley <${MEMBER}>`, `Imran Shah <${OFFICER}>`, { filename: 'notes.pdf', contentType: 'application/pdf', content: Buffer.from('%PDF-1.4 Notes from the Castle Street walkabout.') });
     const result = await sendThrough(relay.port, { from: MEMBER, to: [OFFICER] }, message);
     expect(result.ok, result.response).toBe(true);
     const { added } = withoutAddedHeaders(sink.messages.at(-1)!.raw);
-    expect(added).toMatch(/\r\nX-Member-Officer-Screening: action=deliver; findings=none\r\n$/);
-    expect(calls).toEqual({ headerSections: 1, messages: 1 });
+    // screened in full: the unreadable PDF is named, which only reading the attachment can do
+    expect(added).toMatch(/\r\nX-Member-Officer-Screening: action=flag; findings=screening-incomplete\r\n$/);
+    expect(calls.bodies).toBeGreaterThan(0);
+    expect(calls.attachments).toBe(1);
   });
 });
 
@@ -120,13 +130,7 @@ describe('scope check, in the pipeline', () => {
     const result = await screenRaw(letter(RESIDENT, OFFICER, 'The bins were not collected.'), RESIDENT, [OFFICER], config);
     expect(result.scope).toBe('in');
     expect(screeningHeaderValue(result)).toBe('action=deliver; findings=none');
-    expect(calls).toEqual({ headerSections: 0, messages: 1 });
-  });
-
-  it('parses the whole message when the header section has no end, rather than judging it on half a header', async () => {
-    const result = await screenRaw(`From: ${RESIDENT}\r\nTo: ${OFFICER}\r\nSubject: no blank line`, RESIDENT, [OFFICER]);
-    expect(result.scope).toBe('in');
-    expect(calls.messages).toBe(1);
+    expect(calls.bodies).toBe(1);
   });
 });
 
@@ -137,13 +141,14 @@ describe("each filter's scope", () => {
   const byId = new Map<string, Filter>(filters.map((filter) => [filter.id, filter]));
   const cases = FOLDERS.flatMap((folder) => fixtureFiles(folder).filter((file) => file.startsWith('flags-')).map((file) => [folder, file] as const));
 
-  it.each(cases)('%s admits its own fixture %s, read from the header section alone', async (folder, file) => {
+  it.each(cases)('%s admits its own fixture %s on its envelope and header section', async (folder, file) => {
     const fixture = await loadFixture(folder, file);
-    const parties = await parseHeaderSection(fixture.raw, fixture.envelope, directory);
-    expect(parties).not.toBeNull();
+    // the scope reads only what the header section gives: the parties of the parsed message
+    const message = await parseMessage(fixture.raw, fixture.envelope, directory, { maxParseBytes: config.relay.screening.maxParseBytes });
+    const { text: _text, attachments: _attachments, problems: _problems, unread: _unread, ...parties } = message;
     const filter = byId.get(folder) as Filter;
     const context: FilterContext = { config, directory, options: config.filters[folder] as FilterContext['options'], now: fixture.receivedAt };
-    expect(filter.scope(parties!, context)).toBe(true);
+    expect(filter.scope(parties, context)).toBe(true);
   });
 
   it('gives every fixture of every folder the same findings with the scope check on and off', async () => {
