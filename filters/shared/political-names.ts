@@ -139,28 +139,75 @@ function capitalised(token: Token | undefined): boolean {
   return token !== undefined && /^\p{Lu}/u.test(token.text);
 }
 
-function matchEntry<T>(tokens: readonly Token[], index: number, entry: Entry<T>): boolean {
-  for (let offset = 0; offset < entry.words.length; offset += 1) {
+/** An entry with its words as tokens are compared with them, and its place in the list. */
+interface IndexedEntry<T> {
+  readonly order: number;
+  readonly words: readonly string[];
+  readonly entry: Entry<T>;
+}
+
+const entryIndexes = new WeakMap<readonly Entry<unknown>[], Map<string, IndexedEntry<unknown>[]>>();
+
+/** The entries by their first word, each list in the entries' order, built once per list. */
+function indexOfEntries<T>(entries: readonly Entry<T>[]): Map<string, IndexedEntry<T>[]> {
+  const known = entryIndexes.get(entries);
+  if (known) return known as Map<string, IndexedEntry<T>[]>;
+  const index = new Map<string, IndexedEntry<T>[]>();
+  entries.forEach((entry, order) => {
+    const words = entry.words.map((word) => word.replace(/\.$/, ''));
+    const first = words[0] ?? '';
+    const list = index.get(first) ?? [];
+    list.push({ order, words, entry });
+    index.set(first, list);
+  });
+  entryIndexes.set(entries, index as Map<string, IndexedEntry<unknown>[]>);
+  return index;
+}
+
+/** Each token as a name is compared: its own form, and without a "-run", "-led" or "-controlled". */
+interface WrittenForms {
+  readonly written: readonly string[];
+  readonly bare: readonly string[];
+}
+
+function writtenForms(tokens: readonly Token[]): WrittenForms {
+  // "Labour's plan", "the Tories' record": a possessive is the name too
+  const written = tokens.map((token) => token.lower.replace(/\.$/, '').replace(/'s?$/, ''));
+  // "Tory-run county", "the Green-led council": the party, running something
+  return { written, bare: written.map((word) => word.replace(/-(run|led|controlled)$/, '')) };
+}
+
+function matchEntry(tokens: readonly Token[], forms: WrittenForms, index: number, words: readonly string[]): boolean {
+  for (let offset = 0; offset < words.length; offset += 1) {
     const token = tokens[index + offset];
-    // "Labour's plan", "the Tories' record": a possessive is the name too
     if (!token) return false;
-    const word = entry.words[offset]?.replace(/\.$/, '') ?? '';
-    const written = token.lower.replace(/\.$/, '').replace(/'s?$/, '');
-    // "Tory-run county", "the Green-led council": the party, running something
-    if (written !== word && written.replace(/-(run|led|controlled)$/, '') !== word) return false;
+    const word = words[offset] ?? '';
+    if (forms.written[index + offset] !== word && forms.bare[index + offset] !== word) return false;
     // names are written with capitals; titles and small words ("of", "the") need not be
     if (word.length > 3 && !TITLES.has(word) && !capitalised(token)) return false;
   }
   return true;
 }
 
+/**
+ * Where the entries are named in `tokens`, left to right, the first entry in the list winning
+ * where several start at one token. Only entries whose first word the token can be are tried.
+ */
 function findEntries<T>(tokens: readonly Token[], entries: readonly Entry<T>[], accept: (start: number, end: number) => boolean = () => true): NameMatch<T>[] {
   const found: NameMatch<T>[] = [];
-  for (let index = 0; index < tokens.length; index += 1) {
-    for (const entry of entries) {
-      if (matchEntry(tokens, index, entry) && accept(index, index + entry.words.length)) {
-        found.push({ start: index, end: index + entry.words.length, value: entry.value });
-        index += entry.words.length - 1;
+  const index = indexOfEntries(entries);
+  const forms = writtenForms(tokens);
+  for (let position = 0; position < tokens.length; position += 1) {
+    const written = forms.written[position] ?? '';
+    const bare = forms.bare[position] ?? '';
+    const byWritten = index.get(written);
+    const byBare = bare === written ? undefined : index.get(bare);
+    const candidates = byBare ? [...(byWritten ?? []), ...byBare].sort((a, b) => a.order - b.order) : byWritten;
+    if (!candidates) continue;
+    for (const candidate of candidates) {
+      if (matchEntry(tokens, forms, position, candidate.words) && accept(position, position + candidate.words.length)) {
+        found.push({ start: position, end: position + candidate.words.length, value: candidate.entry.value });
+        position += candidate.words.length - 1;
         break;
       }
     }
