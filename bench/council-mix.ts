@@ -159,7 +159,7 @@ function mixFromArguments(): Record<Kind, number> {
 }
 
 /** `total` messages of the mix over `concurrency` connections; messages per second */
-async function mixLoop(port: number, concurrency: number, total: number, messages: readonly MixMessage[]): Promise<number> {
+export async function mixLoop(port: number, concurrency: number, total: number, messages: readonly MixMessage[]): Promise<number> {
   const clients = await Promise.all(Array.from({ length: concurrency }, () => openClient(port)));
   let next = 0;
   const started = process.hrtime.bigint();
