@@ -71,6 +71,15 @@ describe('screen', () => {
     expect(held.every((report) => report.action === 'hold')).toBe(true);
   });
 
+  it('says "scope": "out" for mail no filter covers, and names it in the readable summary', async () => {
+    const resident = ENQUIRY.replace(/^From: .*$/m, 'From: Jo Bloggs <jo.bloggs@example.org>');
+    const json = await runCli(['screen', '--json', '-'], { input: resident });
+    expect(json.status, json.stderr).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({ action: 'deliver', scope: 'out', findings: [], enquiry: null });
+    const readable = await runCli(['screen', '-'], { input: resident });
+    expect(readable.stdout).toContain('out of scope: header section only');
+  });
+
   it('reads standard input with -', async () => {
     const result = await runCli(['screen', '--json', '-'], { input: ENQUIRY });
     expect(result.status).toBe(0);

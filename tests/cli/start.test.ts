@@ -47,6 +47,7 @@ describe('start', () => {
       const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
       expect(metrics).toMatch(/^mog_messages_total\{action="deliver"\} 1$/m);
       expect(metrics).toMatch(/^mog_screening_seconds_count 1$/m);
+      expect(metrics).toMatch(/^mog_screening_scope_total\{scope="out"\} 1$/m);
       expect(metrics).toMatch(/^process_resident_memory_bytes \d+/m);
       expect((await fetch(`http://127.0.0.1:${metricsPort}/healthz`)).status).toBe(200);
       expect((await fetch(`http://127.0.0.1:${metricsPort}/readyz`)).status).toBe(200);
