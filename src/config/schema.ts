@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { parseDuration, type Duration } from '../sla/duration.js';
 
@@ -117,6 +118,10 @@ const relaySchema = z.strictObject({
   listen: hostPort.default('127.0.0.1:10025').describe('address the gateway accepts SMTP on'),
   nextHop: hostPort.default('127.0.0.1:10026').describe('the MTA screened mail is forwarded to'),
   hostname: z.string().min(1).optional().describe('name used in the greeting and Received lines; default: os hostname'),
+  xforwardHosts: z
+    .array(z.string().refine((address) => isIP(address) !== 0, { message: 'must be an IP address' }))
+    .default([])
+    .describe('addresses of MTAs (e.g. the Postfix in front) allowed to send XFORWARD: the original client is then written in the Received line and logs; empty = XFORWARD not offered'),
   maxMessageBytes: z.number().int().positive().max(1_073_741_824, 'at most 1 GiB (1073741824 bytes)').default(26_214_400).describe('SIZE limit, bytes (default 25 MiB)'),
   maxRecipients: z.number().int().min(100).default(100).describe('recipients per message; more get 452 4.5.3'),
   maxClients: z.number().int().positive().default(500).describe('concurrent SMTP connections; more get 421'),

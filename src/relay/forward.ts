@@ -29,6 +29,12 @@ export interface NextHopOptions {
    * screening budget): the connection may sit that much longer without traffic
    */
   readonly prefixWaitMs?: number;
+  /**
+   * a connection older than this is closed when its delivery ends, not pooled again, so a change
+   * at the next hop (a `postfix reload`) reaches every delivery within about this long, even under
+   * steady traffic; default 30 s
+   */
+  readonly maxConnectionAgeMs?: number;
   readonly logger: Logger;
 }
 
@@ -44,9 +50,12 @@ export interface PendingPrefix {
 
 /** How long an idle pooled connection is kept before it is closed, milliseconds. */
 const IDLE_CLOSE_MS = 30_000;
+/** How long a pooled connection is reused at most, milliseconds (see NextHopOptions). */
+const MAX_CONNECTION_AGE_MS = 30_000;
 
 interface PooledConnection {
   readonly connection: SMTPConnection;
+  readonly openedAt: number;
   usable: boolean;
   idleTimer?: NodeJS.Timeout;
 }
@@ -329,7 +338,7 @@ export class NextHopClient {
       allowInternalNetworkInterfaces: true,
       logger: false,
     });
-    const pooled: PooledConnection = { connection, usable: true };
+    const pooled: PooledConnection = { connection, openedAt: Date.now(), usable: true };
     connection.on('error', () => {
       pooled.usable = false;
     });
@@ -358,7 +367,8 @@ export class NextHopClient {
 
   private release(pooled: PooledConnection): void {
     this.busy.delete(pooled);
-    if (!pooled.usable || this.closed || this.idle.length >= this.options.poolSize) {
+    const tooOld = Date.now() - pooled.openedAt >= (this.options.maxConnectionAgeMs ?? MAX_CONNECTION_AGE_MS);
+    if (!pooled.usable || this.closed || tooOld || this.idle.length >= this.options.poolSize) {
       if (pooled.usable) pooled.connection.quit();
       else pooled.connection.close();
       return;

@@ -67,7 +67,8 @@ export class Relay {
   private readonly transactions = new Map<string, Transaction>();
   /** open connections per client address, and the sessions counted in them */
   private readonly clientsByAddress = new Map<string, number>();
-  private readonly countedSessions = new Set<string>();
+  /** sessions counted against their client's address, with that address: XFORWARD may change the session's */
+  private readonly countedSessions = new Map<string, string>();
   /** per session: the deadline for starting a message, running while no transaction is open */
   private readonly commandTimers = new Map<string, NodeJS.Timeout>();
   private readonly background = new Set<Promise<void>>();
@@ -91,6 +92,8 @@ export class Relay {
       hideSTARTTLS: !tls,
       ...(tls ?? {}),
       disableReverseLookup: true,
+      // the MTA in front says who its client was; only the addresses the policy names may
+      useXForward: relay.xforwardHosts.length > 0 ? [...relay.xforwardHosts] : false,
       maxClients: relay.maxClients,
       socketTimeout: relay.socketTimeoutMs,
       closeTimeout: SHUTDOWN_GRACE_MS,
@@ -104,7 +107,7 @@ export class Relay {
           return callback(new SmtpReplyError(421, `4.7.0 Too many connections from ${address} (at most ${relay.maxClientsPerAddress}); try again later`));
         }
         this.clientsByAddress.set(address, open + 1);
-        this.countedSessions.add(session.id);
+        this.countedSessions.set(session.id, address);
         this.startCommandTimer(session);
         callback();
       },
@@ -121,10 +124,12 @@ export class Relay {
       onData: (stream, session, callback) => this.onData(stream, session, callback),
       onClose: (session) => {
         this.stopCommandTimer(session);
-        if (this.countedSessions.delete(session.id)) {
-          const open = (this.clientsByAddress.get(session.remoteAddress) ?? 1) - 1;
-          if (open > 0) this.clientsByAddress.set(session.remoteAddress, open);
-          else this.clientsByAddress.delete(session.remoteAddress);
+        const counted = this.countedSessions.get(session.id);
+        if (counted !== undefined) {
+          this.countedSessions.delete(session.id);
+          const open = (this.clientsByAddress.get(counted) ?? 1) - 1;
+          if (open > 0) this.clientsByAddress.set(counted, open);
+          else this.clientsByAddress.delete(counted);
         }
         const transaction = this.transactions.get(session.id);
         if (transaction) {
@@ -182,7 +187,17 @@ export class Relay {
   /** Stops accepting, lets transactions in flight finish (or 421s them after the grace period). */
   async close(): Promise<void> {
     this.shuttingDown = true;
+    // an MTA in front logs our 421 text (and tells its sender only a generic 451), so it says why,
+    // where the library would say "Server shutting down" once the grace period is over
+    const stopping = `4.3.2 ${this.hostname} is stopping (restart or shutdown); nothing was accepted on this connection that is not delivered, try again shortly`;
+    this.closeConnections((session) => !this.transactions.has(session.id), stopping);
+    const late = setTimeout(
+      () => this.closeConnections(() => true, `4.3.2 ${this.hostname} is stopping (restart or shutdown) and the message in progress was not accepted; try again shortly`),
+      Math.max(0, SHUTDOWN_GRACE_MS - 1_000),
+    );
+    late.unref();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    clearTimeout(late);
     await Promise.allSettled([...this.background]);
   }
 
@@ -230,9 +245,14 @@ export class Relay {
   }
 
   private closeConnection(session: SMTPServerSession, message: string): void {
+    this.closeConnections((candidate) => candidate === session, message);
+  }
+
+  /** Answers 421 with `message` on every open connection whose session `which` picks, and closes it. */
+  private closeConnections(which: (session: SMTPServerSession) => boolean, message: string): void {
     const connections = Reflect.get(this.server, 'connections') as Set<{ session?: SMTPServerSession; send(code: number, text: string): void; close(): void }> | undefined;
-    for (const connection of connections ?? []) {
-      if (connection.session === session) {
+    for (const connection of [...(connections ?? [])]) {
+      if (connection.session && which(connection.session)) {
         connection.send(421, message);
         connection.close();
       }
@@ -349,7 +369,8 @@ export class Relay {
 
       const findings = [...new Set(result.findings.map((finding) => finding.filter))];
       this.options.metrics?.screened((performance.now() - screeningStarted) / 1000, findings, result.scope);
-      logger.info({ session: session.id, action: result.action, findings, scope: result.scope, bytes: rawLength(raw), ...(isSpooled(raw) ? { spooled: true } : {}) }, 'screened');
+      const proxy = session.xForward?.get('ADDR:DEFAULT');
+      logger.info({ session: session.id, client: session.remoteAddress, ...(proxy ? { via: proxy } : {}), action: result.action, findings, scope: result.scope, bytes: rawLength(raw), ...(isSpooled(raw) ? { spooled: true } : {}) }, 'screened');
       switch (result.action) {
         case 'reject':
           outcome = 'reject';
@@ -433,10 +454,14 @@ export class Relay {
 
   /** Our trace line (RFC 5321 §4.4), the first of the two header lines added on top. */
   private receivedLine(session: SMTPServerSession, receivedAt: Date): Buffer {
+    // after XFORWARD the session names the MTA's client (address, HELO and resolved name), as
+    // that MTA's own Received line does, rather than the MTA itself
     const helo = sanitiseTrace(session.hostNameAppearsAs || 'unknown');
+    const forwardedName = session.xForward?.get('NAME');
+    const name = typeof forwardedName === 'string' && forwardedName.length > 0 && forwardedName !== '[UNAVAILABLE]' ? `${sanitiseTrace(forwardedName)} ` : '';
     const protocol = session.secure ? 'ESMTPS' : 'ESMTP';
     return Buffer.from(
-      `Received: from ${helo} ([${session.remoteAddress}])\r\n` +
+      `Received: from ${helo} (${name}[${sanitiseTrace(session.remoteAddress)}])\r\n` +
         `\tby ${sanitiseTrace(this.hostname)} (member-officer-gateway) with ${protocol} id ${sessionTraceId(session)};\r\n` +
         `\t${rfc2822Date(receivedAt)}\r\n`,
       'latin1',

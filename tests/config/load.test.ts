@@ -36,7 +36,7 @@ describe('policy file', () => {
         'council: { name: X, domains: [not a domain] }',
         'members: [{ name: A, emails: [nobody] }]',
         'sla: { acknowledge: "three days" }',
-        'relay: { listen: "localhost", maxMessageBytes: 5000000000, heapGrowthPercent: -5 }',
+        'relay: { listen: "localhost", maxMessageBytes: 5000000000, heapGrowthPercent: -5, xforwardHosts: [postfix.local] }',
         'surprise: true',
       ].join('\n'),
     );
@@ -48,6 +48,7 @@ describe('policy file', () => {
         expect.stringMatching(new RegExp(`^${file}: sla.acknowledge: "three days" is not a duration`)),
         `${file}: relay.listen: expected host:port, e.g. 127.0.0.1:10025`,
         `${file}: relay.maxMessageBytes: at most 1 GiB (1073741824 bytes)`,
+        `${file}: relay.xforwardHosts.0: must be an IP address`,
         expect.stringMatching(new RegExp(`^${file}: relay.heapGrowthPercent: .*>=0`)),
         expect.stringMatching(new RegExp(`^${file}: \\(top level\\): .*surprise`)),
       ]),

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { connect } from 'node:net';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -87,6 +88,29 @@ describe('relay lifecycle', () => {
       const after = await sendThrough(relay.port, ENVELOPE, MESSAGE).catch((error: Error) => ({ ok: false, response: error.message }));
       expect(after.ok).toBe(false);
     } finally {
+      await sink.close();
+    }
+  });
+});
+
+describe('stopping', () => {
+  it('tells a waiting client why it is closing its connection, in the 421 an MTA in front will log', async () => {
+    const sink = await startSink();
+    const relay = await startRelay(sink.address);
+    const socket = connect(relay.port, '127.0.0.1');
+    let received = '';
+    socket.on('data', (data) => (received += data.toString('latin1')));
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    try {
+      while (!received.includes('\r\n')) await new Promise((resolve) => setTimeout(resolve, 20));
+      socket.write('EHLO postfix.greyfordvale.gov.uk\r\n');
+      while (!/^250 /m.test(received)) await new Promise((resolve) => setTimeout(resolve, 20));
+      const stopped = relay.close();
+      await closed;
+      expect(received).toMatch(/^421 4\.3\.2 gateway\.test is stopping \(restart or shutdown\); .*try again shortly\r$/m);
+      await stopped;
+    } finally {
+      socket.destroy();
       await sink.close();
     }
   });

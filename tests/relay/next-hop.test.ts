@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSink, type Sink } from '../helpers/sink.js';
 import { sendThrough, startRelay, type TestRelay } from '../helpers/relay.js';
+import { NextHopClient } from '../../src/relay/forward.js';
+import { silentLogger } from '../../src/log.js';
 
 const MESSAGE = 'From: cllr.pryce@greyfordvale.gov.uk\r\nTo: imran.shah@greyfordvale.gov.uk\r\nSubject: Street lights\r\n\r\nThe lights on Abbey Road are out again.\r\n';
 const ENVELOPE = { from: 'cllr.pryce@greyfordvale.gov.uk', to: ['imran.shah@greyfordvale.gov.uk', 'david.osei@greyfordvale.gov.uk'] };
@@ -284,5 +286,35 @@ describe('the next hop hears the envelope while the message is screened', () => 
     expect(Date.now() - started).toBeLessThan(2_000);
     expect(held).toHaveLength(2);
     expect(sink.messages).toHaveLength(0);
+  });
+});
+
+describe('pooled connections to the next hop', () => {
+  const envelope = { mailFrom: 'jo.bloggs@example.org', rcptTo: ['imran.shah@greyfordvale.gov.uk'] };
+  const message = Buffer.from('Subject: pooled\r\n\r\nbody\r\n');
+
+  async function deliverThree(sink: Sink, maxConnectionAgeMs?: number): Promise<number> {
+    const client = new NextHopClient({ address: sink.address, hostname: 'gateway.test', poolSize: 2, timeoutMs: 5_000, logger: silentLogger, ...(maxConnectionAgeMs === undefined ? {} : { maxConnectionAgeMs }) });
+    try {
+      for (let i = 0; i < 3; i += 1) await client.deliver(envelope, Buffer.alloc(0), message);
+      // a connection closed on release is gone by the time the sink has seen the QUIT
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      return sink.closedConnections();
+    } finally {
+      await client.close();
+    }
+  }
+
+  it('reuses one connection while it is young, and stops reusing it once it is older than the limit', async () => {
+    for (const [limit, closed] of [[undefined, 0], [0, 3]] as const) {
+      const sink = await startSink();
+      try {
+        // with a limit of 0 every connection is too old once its delivery ends: each is closed, none reused
+        expect(await deliverThree(sink, limit)).toBe(closed);
+        expect(sink.messages).toHaveLength(3);
+      } finally {
+        await sink.close();
+      }
+    }
   });
 });
