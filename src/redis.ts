@@ -8,6 +8,7 @@ import { errorMessage, GatewayError } from './errors.js';
 import type { Logger } from './log.js';
 
 export interface RedisHandle {
+  /** where the Redis is, for messages: its URL, or the Sentinels and master name */
   readonly url: string;
   /** a fresh connection; BullMQ workers need their own */
   connect(options?: RedisOptions): Redis;
@@ -16,22 +17,43 @@ export interface RedisHandle {
   readonly embedded: boolean;
 }
 
+/** How to reach the configured Redis: a URL, or Sentinels that name the current master. */
+interface RedisTarget {
+  readonly describe: string;
+  connect(options?: RedisOptions): Redis;
+}
+
+function configuredTarget(config: Config): RedisTarget | undefined {
+  const { url, sentinels, name } = config.redis;
+  if (sentinels && name) {
+    const addresses = sentinels.map((entry) => {
+      const colon = entry.lastIndexOf(':');
+      return { host: entry.slice(0, colon).replace(/^\[|\]$/g, ''), port: Number(entry.slice(colon + 1)) };
+    });
+    return { describe: `master "${name}" of Sentinels ${sentinels.join(', ')}`, connect: (options) => new Redis({ ...options, sentinels: addresses, name }) };
+  }
+  if (url) return { describe: url, connect: (options) => new Redis(url, options ?? {}) };
+  return undefined;
+}
+
 /**
- * The configured Redis, or when none is configured, a `redis-server` the gateway starts itself
- * (append-only file fsynced on every write, noeviction) so a first run works without setup.
+ * The configured Redis (by URL, or through Sentinels), or when none is configured, a
+ * `redis-server` the gateway starts itself (append-only file fsynced on every write, noeviction)
+ * so a first run works without setup.
  */
 export async function openRedis(config: Config, logger: Logger): Promise<RedisHandle> {
-  const { url, embedded: mode, embeddedDir } = config.redis;
-  if (url && mode !== 'always') {
+  const { embedded: mode, embeddedDir } = config.redis;
+  const target = configuredTarget(config);
+  if (target && mode !== 'always') {
     try {
-      await ping(url);
-      return { url, embedded: false, connect: (options) => new Redis(url, options ?? {}), close: async () => {} };
+      await ping(target);
+      return { url: target.describe, embedded: false, connect: (options) => target.connect(options), close: async () => {} };
     } catch (error) {
       if (mode === 'never') throw error;
-      logger.warn({ url, err: errorMessage(error) }, 'configured Redis does not answer');
+      logger.warn({ redis: target.describe, err: errorMessage(error) }, 'configured Redis does not answer');
     }
   } else if (mode === 'never') {
-    throw new GatewayError('REDIS_UNAVAILABLE', 'redis.url is not set and redis.embedded is "never"');
+    throw new GatewayError('REDIS_UNAVAILABLE', 'neither redis.url nor redis.sentinels is set, and redis.embedded is "never"');
   }
   const dir = resolvePath(embeddedDir);
   const server = await startEmbeddedRedis(dir);
@@ -51,13 +73,14 @@ export async function openRedis(config: Config, logger: Logger): Promise<RedisHa
   };
 }
 
-async function ping(url: string): Promise<void> {
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null, enableOfflineQueue: false });
+async function ping(target: RedisTarget): Promise<void> {
+  const client = target.connect({ lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null, sentinelRetryStrategy: () => null, enableOfflineQueue: false });
+  client.on('error', () => {});
   try {
     await client.connect();
     await client.ping();
   } catch (error) {
-    throw new GatewayError('REDIS_UNAVAILABLE', `Redis at ${url} does not answer: ${errorMessage(error)}`);
+    throw new GatewayError('REDIS_UNAVAILABLE', `Redis (${target.describe}) does not answer: ${errorMessage(error)}`);
   } finally {
     client.disconnect();
   }
@@ -91,7 +114,7 @@ async function startEmbeddedRedis(dir: string): Promise<{ url: string; process: 
   const deadline = Date.now() + 10_000;
   for (;;) {
     try {
-      await Promise.race([ping(url), failed]);
+      await Promise.race([ping({ describe: url, connect: (options) => new Redis(url, options ?? {}) }), failed]);
       return { url, process: child };
     } catch (error) {
       if (Date.now() > deadline || (error instanceof GatewayError && error.message.includes('could not be started'))) {

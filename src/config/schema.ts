@@ -235,13 +235,24 @@ export const configSchema = z.strictObject({
   relay: relaySchema.default(relaySchema.parse({})),
   redis: z
     .strictObject({
-      url: z.string().regex(/^rediss?:\/\//, 'expected redis://host:port').optional().describe('the Redis (or Sentinel/Cluster entry point) shared by all instances'),
+      url: z.string().regex(/^rediss?:\/\//, 'expected redis://host:port').optional().describe('the Redis shared by all instances (or use sentinels and name)'),
+      sentinels: z
+        .array(hostPort)
+        .min(1)
+        .optional()
+        .describe('Redis Sentinels (host:port): the gateway asks them for the current master of `name` and follows a fail-over, as ioredis does; instead of url'),
+      name: z.string().min(1).optional().describe('with sentinels: the name of the master the Sentinels watch'),
       prefix: z.string().min(1).regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only').default('mog').describe('key prefix for everything the gateway stores'),
       embedded: z
         .enum(['fallback', 'never', 'always'])
         .default('fallback')
         .describe('start a local redis-server: when url is absent or not answering (fallback), never (production), or always'),
       embeddedDir: z.string().min(1).default('.gateway-data/redis').describe('where an embedded redis-server keeps its append-only file'),
+    })
+    .superRefine((redis, context) => {
+      if (redis.sentinels && !redis.name) context.addIssue({ code: 'custom', path: ['name'], message: 'sentinels need the name of the master they watch' });
+      if (redis.name && !redis.sentinels) context.addIssue({ code: 'custom', path: ['sentinels'], message: 'name is the master a list of sentinels watches: add sentinels' });
+      if (redis.sentinels && redis.url) context.addIssue({ code: 'custom', path: ['url'], message: 'set either url or sentinels, not both' });
     })
     .default({ prefix: 'mog', embedded: 'fallback', embeddedDir: '.gateway-data/redis' }),
   review: z

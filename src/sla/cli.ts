@@ -64,8 +64,8 @@ export async function runEnquiriesCommand(args: string[], configPath: string): P
     if (error instanceof ConfigError) return fail(error.message, '');
     throw error;
   }
-  if (!config.redis.url) {
-    return fail('enquiries are kept in Redis: set redis.url (an embedded Redis started by `start` is not reachable from here)');
+  if (!config.redis.url && !config.redis.sentinels) {
+    return fail('enquiries are kept in Redis: set redis.url or redis.sentinels (an embedded Redis started by `start` is not reachable from here)');
   }
 
   let redis: RedisHandle;

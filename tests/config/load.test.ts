@@ -37,6 +37,7 @@ describe('policy file', () => {
         'members: [{ name: A, emails: [nobody] }]',
         'sla: { acknowledge: "three days" }',
         'relay: { listen: "localhost", maxMessageBytes: 5000000000, heapGrowthPercent: -5, xforwardHosts: [postfix.local] }',
+        'redis: { sentinels: ["127.0.0.1:26379"] }',
         'surprise: true',
       ].join('\n'),
     );
@@ -49,6 +50,7 @@ describe('policy file', () => {
         `${file}: relay.listen: expected host:port, e.g. 127.0.0.1:10025`,
         `${file}: relay.maxMessageBytes: at most 1 GiB (1073741824 bytes)`,
         `${file}: relay.xforwardHosts.0: must be an IP address`,
+        `${file}: redis.name: sentinels need the name of the master they watch`,
         expect.stringMatching(new RegExp(`^${file}: relay.heapGrowthPercent: .*>=0`)),
         expect.stringMatching(new RegExp(`^${file}: \\(top level\\): .*surprise`)),
       ]),
