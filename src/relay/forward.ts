@@ -13,6 +13,17 @@ export interface ForwardEnvelope {
   readonly rcptTo: readonly string[];
   /** the client declared BODY=8BITMIME */
   readonly eightBitMime?: boolean;
+  /** delivery-status-notification parameters (RFC 3461), decoded from xtext; passed on when the next hop offers DSN */
+  readonly dsn?: DsnParameters;
+}
+
+export interface DsnParameters {
+  readonly ret?: 'FULL' | 'HDRS';
+  readonly envid?: string;
+  /** NOTIFY, the same for every recipient */
+  readonly notify?: string;
+  /** ORCPT ("rfc822;address"), the same for every recipient */
+  readonly orcpt?: string;
 }
 
 export interface NextHopOptions {
@@ -88,6 +99,7 @@ export class NextHopClient {
   private readonly host: string;
   private readonly port: number;
   private readonly idle: PooledConnection[] = [];
+  private dsnOffered: boolean | undefined;
   private readonly busy = new Set<PooledConnection>();
   private closed = false;
 
@@ -176,6 +188,7 @@ export class NextHopClient {
             to: [...envelope.rcptTo],
             size: (Buffer.isBuffer(prefix) ? prefix.length : prefix.maxBytes) + rawLength(raw),
             use8BitMime: envelope.eightBitMime === true,
+            ...(envelope.dsn ? { dsn: { ...envelope.dsn } } : {}),
           },
           message,
           (error, info) => {
@@ -200,6 +213,14 @@ export class NextHopClient {
    */
   hasSpareConnection(): boolean {
     return this.busy.size < this.options.poolSize;
+  }
+
+  /**
+   * Whether the next hop offered DSN when last greeted: undefined until a connection has been made.
+   * The relay offers DSN to its clients only while this is true.
+   */
+  offersDsn(): boolean | undefined {
+    return this.dsnOffered;
   }
 
   /** Connects, greets and quits: used at start-up to say early when the next hop is unreachable. */
@@ -355,6 +376,9 @@ export class NextHopClient {
         connection.once('error', onError);
         connection.connect(() => {
           connection.removeListener('error', onError);
+          // SMTPConnection keeps the EHLO keywords it was given; it offers no public way to read them
+          const extensions: unknown = Reflect.get(connection, '_supportedExtensions');
+          this.dsnOffered = Array.isArray(extensions) && extensions.includes('DSN');
           resolve();
         });
       });

@@ -11,7 +11,7 @@ import type { GatewayMetrics, MessageOutcome } from '../metrics.js';
 import { isSpooled, rawBytes, rawLength, type RawMessage } from '../message/raw.js';
 import type { ScreeningResult } from '../pipeline.js';
 import { screeningHeaderValue } from '../policy.js';
-import { NextHopError, type ForwardEnvelope, type NextHopClient } from './forward.js';
+import { NextHopError, type DsnParameters, type ForwardEnvelope, type NextHopClient } from './forward.js';
 import { DataInspector } from './inspect.js';
 import type { Screener } from './screener.js';
 import { defaultSpoolDirectory, Spool, type SpoolFile } from './spool.js';
@@ -98,8 +98,11 @@ export class Relay {
       socketTimeout: relay.socketTimeoutMs,
       closeTimeout: SHUTDOWN_GRACE_MS,
       logger: false,
+      // DSN is offered only while the next hop offers it, so that what a client asks for is passed on
+      hideDSN: true,
       onConnect: (session, callback) => {
         if (this.shuttingDown) return callback(new SmtpReplyError(421, '4.3.2 Gateway shutting down, try again later'));
+        this.server.options.hideDSN = this.options.nextHop.offersDsn() !== true;
         const address = session.remoteAddress;
         const open = this.clientsByAddress.get(address) ?? 0;
         if (open >= relay.maxClientsPerAddress) {
@@ -571,11 +574,37 @@ function mailFromParameter(session: SMTPServerSession, name: string): string | u
 export function forwardEnvelopeOf(session: SMTPServerSession): ForwardEnvelope {
   const mailFrom = session.envelope.mailFrom;
   const body = mailFromParameter(session, 'BODY')?.toUpperCase() ?? '';
+  const dsn = dsnOf(session);
   return {
     mailFrom: mailFrom ? mailFrom.address : '',
     rcptTo: session.envelope.rcptTo.map((rcpt) => rcpt.address),
     eightBitMime: body === '8BITMIME',
+    ...(dsn ? { dsn } : {}),
   };
+}
+
+/**
+ * The client's DSN parameters, as smtp-server decoded them from xtext (the forwarder's client
+ * encodes them again). NOTIFY and
+ * ORCPT are per recipient in SMTP but one value per message for the forwarder's client library:
+ * they are passed on when every recipient has the same, which a single-recipient message always
+ * has; otherwise the next hop applies its defaults (a failure is still reported to the sender).
+ */
+function dsnOf(session: SMTPServerSession): DsnParameters | undefined {
+  const envelope = session.envelope as SMTPServerSession['envelope'] & { dsn?: { ret?: string | null; envid?: string | null } };
+  const recipients = session.envelope.rcptTo as ReadonlyArray<{ dsn?: { notify?: readonly string[]; orcpt?: string } }>;
+  const same = (values: ReadonlyArray<string | undefined>): string | undefined => (values.length > 0 && values.every((value) => value === values[0]) ? values[0] : undefined);
+  const notify = same(recipients.map((rcpt) => rcpt.dsn?.notify?.join(',')));
+  const orcpt = same(recipients.map((rcpt) => rcpt.dsn?.orcpt));
+  const ret = envelope.dsn?.ret === 'FULL' || envelope.dsn?.ret === 'HDRS' ? envelope.dsn.ret : undefined;
+  const envid = envelope.dsn?.envid ?? undefined;
+  const dsn: DsnParameters = {
+    ...(ret ? { ret } : {}),
+    ...(envid ? { envid } : {}),
+    ...(notify ? { notify } : {}),
+    ...(orcpt ? { orcpt } : {}),
+  };
+  return Object.keys(dsn).length > 0 ? dsn : undefined;
 }
 
 function sanitiseTrace(value: string): string {

@@ -53,7 +53,7 @@ export interface SendResult {
 /** Sends a message with nodemailer's SMTP client, as a sending MTA would. */
 export async function sendThrough(
   port: number,
-  envelope: { from: string; to: string[]; use8BitMime?: boolean; size?: number },
+  envelope: { from: string; to: string[]; use8BitMime?: boolean; size?: number; dsn?: { ret?: string; envid?: string; notify?: string; orcpt?: string } },
   message: string | Buffer,
 ): Promise<SendResult> {
   const connection = new SMTPConnection({ host: '127.0.0.1', port, secure: false, ignoreTLS: true, allowInternalNetworkInterfaces: true, logger: false });

@@ -6,6 +6,8 @@ export interface ReceivedMessage {
   readonly rcptTo: readonly string[];
   readonly raw: Buffer;
   readonly mailParams: Record<string, unknown>;
+  /** each recipient's RCPT TO parameters (NOTIFY, ORCPT …), in order */
+  readonly rcptParams: ReadonlyArray<Record<string, unknown>>;
 }
 
 export interface SinkFaults {
@@ -39,7 +41,8 @@ export interface Sink {
 }
 
 /** A real SMTP server on loopback, standing in for the next hop (or the notification relay). */
-export async function startSink(options: { port?: number; size?: number } = {}): Promise<Sink> {
+/** `dsn`: offer DSN (RFC 3461), as an MTA such as Postfix does */
+export async function startSink(options: { port?: number; size?: number; dsn?: boolean } = {}): Promise<Sink> {
   const messages: ReceivedMessage[] = [];
   const mailFroms: string[] = [];
   let closedConnections = 0;
@@ -50,6 +53,7 @@ export async function startSink(options: { port?: number; size?: number } = {}):
     disableReverseLookup: true,
     logger: false,
     size: options.size ?? 0,
+    hideDSN: options.dsn !== true,
     onClose() {
       closedConnections += 1;
     },
@@ -87,6 +91,7 @@ export async function startSink(options: { port?: number; size?: number } = {}):
             rcptTo: session.envelope.rcptTo.map((rcpt) => rcpt.address),
             raw: Buffer.concat(chunks),
             mailParams: (session.envelope.mailFrom ? session.envelope.mailFrom.args : {}) as Record<string, unknown>,
+            rcptParams: session.envelope.rcptTo.map((rcpt) => (rcpt.args || {}) as Record<string, unknown>),
           });
           for (const waiter of [...waiters]) {
             if (messages.length >= waiter.count) {

@@ -169,10 +169,13 @@ describe.skipIf(!runnable)('behind a real Postfix, configured as the README says
   let ports: Ports;
 
   beforeAll(async () => {
-    sink = await startSink();
+    // the final MTA offers DSN, as most do, so that a sender's request can be seen to arrive
+    sink = await startSink({ dsn: true });
     ports = await freePorts();
     relay = await startRelay(`127.0.0.1:${ports.reinjection}`, { relay: { listen: `127.0.0.1:${ports.gateway}`, xforwardHosts: ['127.0.0.1'] } });
     directory = await startPostfix(sink.port, ports.front, linesFor(readmeBlock('### Postfix, before-queue', ports), 'master.cf'), '');
+    // as `start` does: the gateway greets its next hop (Postfix's reinjection port) and so learns it offers DSN
+    await relay.nextHop.probe();
   }, 60_000);
 
   afterAll(async () => {
@@ -181,8 +184,8 @@ describe.skipIf(!runnable)('behind a real Postfix, configured as the README says
     await sink?.close();
   });
 
-  it('delivers through Postfix and the gateway, byte for byte, with the screening header and the original client', async () => {
-    const result = await sendThrough(ports.front, ENVELOPE, MESSAGE);
+  it('delivers through Postfix and the gateway, byte for byte, with the screening header, the original client and the DSN request', async () => {
+    const result = await sendThrough(ports.front, { ...ENVELOPE, dsn: { ret: 'HDRS', envid: 'e2e-envelope-1', notify: 'SUCCESS,FAILURE', orcpt: 'rfc822;imran.shah@greyfordvale.gov.uk' } }, MESSAGE);
     expect(result.ok, `${result.response}\n${logOf(directory as string)}`).toBe(true);
     await sink.waitFor(1, 20_000);
     const added = addedTo(sink.messages[0]!.raw, MESSAGE);
@@ -194,6 +197,9 @@ describe.skipIf(!runnable)('behind a real Postfix, configured as the README says
     expect(ours?.[1]).not.toBe('mx.greyfordvale.test');
     expect(ours?.[2]).toMatch(/\[127\.0\.0\.1\]$/);
     expect(sink.messages[0]!.rcptTo).toEqual(ENVELOPE.to);
+    // the sender's delivery-notification request went through the gateway into Postfix's queue and on
+    expect(sink.messages[0]!.mailParams).toMatchObject({ RET: 'HDRS', ENVID: 'e2e-envelope-1' });
+    expect(sink.messages[0]!.rcptParams[0]).toMatchObject({ NOTIFY: 'SUCCESS,FAILURE', ORCPT: 'rfc822;imran.shah@greyfordvale.gov.uk' });
   }, 40_000);
 
   it('answers the sender with a 4xx while the gateway is down, and keeps nothing', async () => {
