@@ -1,8 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Directory } from '../../src/directory.js';
 import { silentLogger } from '../../src/log.js';
@@ -11,55 +8,20 @@ import { screen } from '../../src/pipeline.js';
 import { freePort, openRedis, type RedisHandle } from '../../src/redis.js';
 import { EnquiryService } from '../../src/sla/service.js';
 import { configWith } from '../helpers/config.js';
-import { REDIS_SERVER, startScratchRedis, type ScratchRedis } from '../helpers/redis-server.js';
+import { REDIS_SERVER, startScratchRedis, startScratchSentinel, type ScratchRedis, type ScratchSentinel } from '../helpers/redis-server.js';
 
 const FIXTURES = join(import.meta.dirname, '..', '..', 'fixtures', 'sla');
 const MASTER = 'mog-test-master';
 const quietMailer: Mailer = { send: async () => ({ messageId: '', response: '' }), close: () => {} };
 if (!REDIS_SERVER) console.log('skipping the Sentinel test: redis-server is not installed (it also runs as a Sentinel)');
 
-/** redis-server in Sentinel mode on a free loopback port, watching `masterPort`; its config file must be writable. */
-async function startSentinel(masterPort: number): Promise<{ port: number; close(): Promise<void> }> {
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'mog-sentinel-'));
-  const file = join(dir, 'sentinel.conf');
-  writeFileSync(file, [`port ${port}`, 'bind 127.0.0.1', `dir ${dir}`, `sentinel monitor ${MASTER} 127.0.0.1 ${masterPort} 1`, ''].join('\n'));
-  const child: ChildProcess = spawn(REDIS_SERVER as string, [file, '--sentinel'], { stdio: 'ignore' });
-  const close = async (): Promise<void> => {
-    if (child.exitCode === null) {
-      child.kill('SIGTERM');
-      await new Promise((resolve) => child.once('exit', resolve));
-    }
-    rmSync(dir, { recursive: true, force: true });
-  };
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
-    probe.on('error', () => {});
-    try {
-      await probe.connect();
-      const master = (await probe.call('SENTINEL', 'get-master-addr-by-name', MASTER)) as string[] | null;
-      if (master?.[1] === String(masterPort)) return { port, close };
-    } catch {
-      // not listening yet
-    } finally {
-      probe.disconnect();
-    }
-    if (Date.now() > deadline) {
-      await close();
-      throw new Error(`the Sentinel on ${port} did not come up watching ${masterPort}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 describe.skipIf(!REDIS_SERVER)('Redis through Sentinel', () => {
   let master: ScratchRedis;
-  let sentinel: { port: number; close(): Promise<void> };
+  let sentinel: ScratchSentinel;
 
   beforeAll(async () => {
     master = await startScratchRedis(['--appendonly', 'no']);
-    sentinel = await startSentinel(Number(master.redis.options.port));
+    sentinel = await startScratchSentinel(Number(master.redis.options.port), MASTER);
   }, 30_000);
 
   afterAll(async () => {
