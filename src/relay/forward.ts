@@ -15,6 +15,11 @@ export interface ForwardEnvelope {
   readonly eightBitMime?: boolean;
   /** delivery-status-notification parameters (RFC 3461), decoded from xtext; passed on when the next hop offers DSN */
   readonly dsn?: DsnParameters;
+  /**
+   * the client the message came from, as XFORWARD attributes (NAME, ADDR, PORT, PROTO, HELO,
+   * IDENT, SOURCE): given to a next hop that offers XFORWARD, so its logs and checks see that client
+   */
+  readonly client?: Readonly<Record<string, string>>;
 }
 
 export interface DsnParameters {
@@ -61,12 +66,22 @@ export interface PendingPrefix {
 
 /** How long an idle pooled connection is kept before it is closed, milliseconds. */
 const IDLE_CLOSE_MS = 30_000;
+/** what XFORWARD may carry (Postfix's XFORWARD_README) */
+const XFORWARD_ATTRIBUTES = new Set(['NAME', 'ADDR', 'PORT', 'PROTO', 'HELO', 'IDENT', 'SOURCE']);
+
+/** RFC 3461 xtext, as XFORWARD values are written: "+", "=" and anything outside "!".."~" as "+XX". */
+function encodeXText(value: string): string {
+  return value.replace(/[^!-*,-<>-~]/g, (character) => `+${character.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+}
+
 /** How long a pooled connection is reused at most, milliseconds (see NextHopOptions). */
 const MAX_CONNECTION_AGE_MS = 30_000;
 
 interface PooledConnection {
   readonly connection: SMTPConnection;
   readonly openedAt: number;
+  /** the next hop offered XFORWARD when greeted */
+  xforward: boolean;
   usable: boolean;
   idleTimer?: NodeJS.Timeout;
 }
@@ -129,6 +144,7 @@ export class NextHopClient {
       this.release(pooled);
       throw withdrawn.reason;
     }
+    if (envelope.client && pooled.xforward) await this.forwardClient(pooled, envelope.client, deadline);
     let finalDotSent = false;
     try {
       const response = await new Promise<string>((resolve, reject) => {
@@ -213,6 +229,40 @@ export class NextHopClient {
    */
   hasSpareConnection(): boolean {
     return this.busy.size < this.options.poolSize;
+  }
+
+  /**
+   * Tells the next hop, with XFORWARD, which client the next message came from. SMTPConnection has
+   * no public way to send a command of one's own, so its command queue is used as it uses it. A
+   * refusal is logged and the message goes on without: the attributes only inform the next hop.
+   */
+  private async forwardClient(pooled: PooledConnection, client: Readonly<Record<string, string>>, deadline: number): Promise<void> {
+    const attributes = Object.entries(client)
+      .filter(([key, value]) => XFORWARD_ATTRIBUTES.has(key) && value.length > 0)
+      .map(([key, value]) => `${key}=${encodeXText(value)}`);
+    if (attributes.length === 0) return;
+    const actions: unknown = Reflect.get(pooled.connection, '_responseActions');
+    const sendCommand: unknown = Reflect.get(pooled.connection, '_sendCommand');
+    if (!Array.isArray(actions) || typeof sendCommand !== 'function') return;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const reply = await Promise.race([
+        new Promise<string>((resolve) => {
+          actions.push((response: string) => resolve(String(response)));
+          sendCommand.call(pooled.connection, `XFORWARD ${attributes.join(' ')}`);
+        }),
+        new Promise<never>((_resolve, reject) => {
+          timer = setTimeout(() => reject(new NextHopError(451, '4.4.2 Next hop too slow; try again later')), Math.max(1, deadline - Date.now()));
+        }),
+      ]);
+      if (!reply.startsWith('2')) this.options.logger.warn({ reply: firstLine(reply) }, 'next hop refused XFORWARD: it will see the gateway as the client');
+    } catch (error) {
+      pooled.usable = false;
+      this.release(pooled);
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /**
@@ -359,7 +409,7 @@ export class NextHopClient {
       allowInternalNetworkInterfaces: true,
       logger: false,
     });
-    const pooled: PooledConnection = { connection, openedAt: Date.now(), usable: true };
+    const pooled: PooledConnection = { connection, openedAt: Date.now(), xforward: false, usable: true };
     connection.on('error', () => {
       pooled.usable = false;
     });
@@ -379,6 +429,9 @@ export class NextHopClient {
           // SMTPConnection keeps the EHLO keywords it was given; it offers no public way to read them
           const extensions: unknown = Reflect.get(connection, '_supportedExtensions');
           this.dsnOffered = Array.isArray(extensions) && extensions.includes('DSN');
+          // the keywords above are only those it knows; XFORWARD is read from the EHLO lines it keeps
+          const ehloLines: unknown = Reflect.get(connection, '_ehloLines');
+          pooled.xforward = Array.isArray(ehloLines) && ehloLines.some((line) => typeof line === 'string' && /^XFORWARD\b/i.test(line));
           resolve();
         });
       });

@@ -580,6 +580,24 @@ export function forwardEnvelopeOf(session: SMTPServerSession): ForwardEnvelope {
     rcptTo: session.envelope.rcptTo.map((rcpt) => rcpt.address),
     eightBitMime: body === '8BITMIME',
     ...(dsn ? { dsn } : {}),
+    client: clientOf(session),
+  };
+}
+
+/**
+ * The client the message came from, for the next hop's XFORWARD: what the MTA in front said with
+ * its own XFORWARD, else the gateway's client itself.
+ */
+function clientOf(session: SMTPServerSession): Record<string, string> {
+  const forwarded = new Map([...(session.xForward ?? new Map<string, unknown>())].filter(([key]) => key !== 'ADDR:DEFAULT'));
+  // smtp-server reads "[UNAVAILABLE]" as false: it goes on as the MTA in front said it
+  if (forwarded.size > 0) return Object.fromEntries([...forwarded].map(([key, value]) => [key, value === false || value === undefined || value === null ? '[UNAVAILABLE]' : String(value)]));
+  return {
+    ADDR: session.remoteAddress,
+    NAME: '[UNAVAILABLE]',
+    ...(session.hostNameAppearsAs ? { HELO: session.hostNameAppearsAs } : {}),
+    PROTO: session.transmissionType?.startsWith('ESMTP') ? 'ESMTP' : 'SMTP',
+    SOURCE: 'REMOTE',
   };
 }
 

@@ -55,8 +55,10 @@ export async function sendThrough(
   port: number,
   envelope: { from: string; to: string[]; use8BitMime?: boolean; size?: number; dsn?: { ret?: string; envid?: string; notify?: string; orcpt?: string } },
   message: string | Buffer,
+  /** `localAddress`: connect from another loopback address (127.0.0.2 …), to tell clients apart */
+  client: { localAddress?: string } = {},
 ): Promise<SendResult> {
-  const connection = new SMTPConnection({ host: '127.0.0.1', port, secure: false, ignoreTLS: true, allowInternalNetworkInterfaces: true, logger: false });
+  const connection = new SMTPConnection({ host: '127.0.0.1', port, secure: false, ignoreTLS: true, allowInternalNetworkInterfaces: true, logger: false, ...client });
   try {
     await new Promise<void>((resolve, reject) => {
       connection.once('error', reject);

@@ -8,6 +8,8 @@ export interface ReceivedMessage {
   readonly mailParams: Record<string, unknown>;
   /** each recipient's RCPT TO parameters (NOTIFY, ORCPT …), in order */
   readonly rcptParams: ReadonlyArray<Record<string, unknown>>;
+  /** XFORWARD attributes the sender gave before the message (with `xforward`) */
+  readonly xForward: Readonly<Record<string, string>>;
 }
 
 export interface SinkFaults {
@@ -41,8 +43,8 @@ export interface Sink {
 }
 
 /** A real SMTP server on loopback, standing in for the next hop (or the notification relay). */
-/** `dsn`: offer DSN (RFC 3461), as an MTA such as Postfix does */
-export async function startSink(options: { port?: number; size?: number; dsn?: boolean } = {}): Promise<Sink> {
+/** `dsn`: offer DSN (RFC 3461), and `xforward`: XFORWARD to any client, as an MTA such as Postfix can */
+export async function startSink(options: { port?: number; size?: number; dsn?: boolean; xforward?: boolean } = {}): Promise<Sink> {
   const messages: ReceivedMessage[] = [];
   const mailFroms: string[] = [];
   let closedConnections = 0;
@@ -54,6 +56,7 @@ export async function startSink(options: { port?: number; size?: number; dsn?: b
     logger: false,
     size: options.size ?? 0,
     hideDSN: options.dsn !== true,
+    useXForward: options.xforward === true,
     onClose() {
       closedConnections += 1;
     },
@@ -92,6 +95,7 @@ export async function startSink(options: { port?: number; size?: number; dsn?: b
             raw: Buffer.concat(chunks),
             mailParams: (session.envelope.mailFrom ? session.envelope.mailFrom.args : {}) as Record<string, unknown>,
             rcptParams: session.envelope.rcptTo.map((rcpt) => (rcpt.args || {}) as Record<string, unknown>),
+            xForward: Object.fromEntries([...(session.xForward ?? new Map<string, unknown>())].map(([key, value]) => [key, String(value)])),
           });
           for (const waiter of [...waiters]) {
             if (messages.length >= waiter.count) {

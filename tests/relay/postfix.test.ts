@@ -185,7 +185,8 @@ describe.skipIf(!runnable)('behind a real Postfix, configured as the README says
   });
 
   it('delivers through Postfix and the gateway, byte for byte, with the screening header, the original client and the DSN request', async () => {
-    const result = await sendThrough(ports.front, { ...ENVELOPE, dsn: { ret: 'HDRS', envid: 'e2e-envelope-1', notify: 'SUCCESS,FAILURE', orcpt: 'rfc822;imran.shah@greyfordvale.gov.uk' } }, MESSAGE);
+    // the sender connects from 127.0.0.2, so that it can be told apart from Postfix and the gateway
+    const result = await sendThrough(ports.front, { ...ENVELOPE, dsn: { ret: 'HDRS', envid: 'e2e-envelope-1', notify: 'SUCCESS,FAILURE', orcpt: 'rfc822;imran.shah@greyfordvale.gov.uk' } }, MESSAGE, { localAddress: '127.0.0.2' });
     expect(result.ok, `${result.response}\n${logOf(directory as string)}`).toBe(true);
     await sink.waitFor(1, 20_000);
     const added = addedTo(sink.messages[0]!.raw, MESSAGE);
@@ -195,7 +196,13 @@ describe.skipIf(!runnable)('behind a real Postfix, configured as the README says
     const ours = /^Received: from (\S+) \(([^)]*)\)\r\n\tby gateway\.test \(member-officer-gateway\)/m.exec(added);
     expect(ours, added).not.toBeNull();
     expect(ours?.[1]).not.toBe('mx.greyfordvale.test');
-    expect(ours?.[2]).toMatch(/\[127\.0\.0\.1\]$/);
+    expect(ours?.[2]).toMatch(/\[127\.0\.0\.2\]$/);
+    // and the gateway passed that client on with XFORWARD: Postfix's reinjection port logs it as
+    // the original client of the message it queued from the gateway
+    await new Promise((wait) => setTimeout(wait, 1_000));
+    const queued = /postfix\/smtpd\[\d+\]: [0-9A-F]+: client=\S+\[127\.0\.0\.1\](.*)/.exec(readFileSync(join(directory as string, 'maillog'), 'utf8'));
+    expect(queued?.[1]).toMatch(/orig_client=\S*\[127\.0\.0\.2\]/);
+    expect(queued?.[1]).not.toMatch(/false/);
     expect(sink.messages[0]!.rcptTo).toEqual(ENVELOPE.to);
     // the sender's delivery-notification request went through the gateway into Postfix's queue and on
     expect(sink.messages[0]!.mailParams).toMatchObject({ RET: 'HDRS', ENVID: 'e2e-envelope-1' });

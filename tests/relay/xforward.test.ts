@@ -26,6 +26,17 @@ describe('XFORWARD from the MTA in front', () => {
     expect(rest.toString('latin1')).toBe(MESSAGE);
   });
 
+  it('passes the original client on to a next hop that offers XFORWARD', async () => {
+    sink = await startSink({ xforward: true });
+    relay = await startRelay(sink.address, { relay: { xforwardHosts: ['127.0.0.1'] } });
+    await rawDialogue(relay.port, ['EHLO postfix.greyfordvale.gov.uk\r\n', 'XFORWARD NAME=mail.example.org ADDR=203.0.113.7 PROTO=ESMTP HELO=mail.example.org\r\n', ...TRANSACTION, 'QUIT\r\n']);
+    expect(sink.messages[0]!.xForward).toMatchObject({ NAME: 'mail.example.org', ADDR: '203.0.113.7', PROTO: 'ESMTP', HELO: 'mail.example.org' });
+    // with no MTA in front saying otherwise, the gateway's own client is the one passed on
+    await rawDialogue(relay.port, ['EHLO desk.greyfordvale.gov.uk\r\n', ...TRANSACTION, 'QUIT\r\n']);
+    expect(sink.messages[1]!.xForward).toMatchObject({ ADDR: '127.0.0.1', HELO: 'desk.greyfordvale.gov.uk', PROTO: 'ESMTP', SOURCE: 'REMOTE' });
+    expect(sink.messages.map((message) => message.raw.toString('latin1').endsWith(MESSAGE))).toEqual([true, true]);
+  });
+
   it('is neither offered nor obeyed where the policy lists no such host', async () => {
     sink = await startSink();
     relay = await startRelay(sink.address);
