@@ -74,8 +74,10 @@ export interface Filter<Options extends object = Record<string, unknown>> {
   /**
    * Whether the filter can apply to a message at all, decided from the envelope and the header
    * section alone (parties, their roles, direction). When no enabled filter's scope admits a
-   * message and it is no member enquiry or reply, its body is never parsed. It must admit every
-   * message `screen` could find something in: false here means no finding is possible.
+   * message and no member is among its parties, its body is never parsed. It admits every message
+   * `screen` could find something in that the header section can tell apart; a filter whose
+   * findings can rest on the body alone (the obligation filter's signature) says in its scope
+   * which of those it leaves out. `npm run eval` compares against screening without scopes.
    */
   scope(parties: MessageParties, context: FilterContext<Options>): boolean;
   screen(message: ScreenedMessage, context: FilterContext<Options>): readonly Finding[] | Promise<readonly Finding[]>;

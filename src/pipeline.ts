@@ -4,7 +4,7 @@ import { screeningError, type Filter, type FilterContext, type Finding } from '.
 import type { MessageParties, ScreenedMessage } from './message/model.js';
 import { parseInScope, STRUCTURE_PROBLEM, type Envelope } from './message/parse.js';
 import type { RawMessage } from './message/raw.js';
-import { decide, incompleteFinding, unscreenedFinding, type Decision } from './policy.js';
+import { decide, incompleteFinding, involvesMember, unscreenedFinding, type Decision } from './policy.js';
 import { concernsEnquiries, detectEnquiry, type EnquiryOpening } from './sla/enquiries.js';
 import { errorMessage } from './errors.js';
 
@@ -41,8 +41,12 @@ export async function screen(input: ScreeningInput, environment: ScreeningEnviro
     return settings?.enabled ? { config, directory, options: settings, now: input.receivedAt } : undefined;
   };
   // most of a council's mail is outside the protocol: decided on the header section, its body is never parsed
+  // a member's correspondence is always read whole: text no filter could read in it is named (relay.screening.incomplete)
   const concerned = (parties: MessageParties): boolean =>
-    !config.relay.screening.scopeCheck || concernsEnquiries(parties) || environment.filters.some((filter) => inScope(filter, parties, contextOf(filter)));
+    !config.relay.screening.scopeCheck ||
+    involvesMember(parties) ||
+    concernsEnquiries(parties) ||
+    environment.filters.some((filter) => inScope(filter, parties, contextOf(filter)));
   const parsed = await parseInScope(input.raw, input.envelope, directory, { maxParseBytes: config.relay.screening.maxParseBytes, maxMimeParts: config.relay.maxMimeParts }, concerned);
   if (parsed.scope === 'out') return { ...decide([], config), scope: 'out', message: withoutBody(parsed.parties), enquiry: null };
   const message = parsed.message;
@@ -59,7 +63,8 @@ export async function screen(input: ScreeningInput, environment: ScreeningEnviro
   }
   for (const filter of environment.filters) {
     const context = contextOf(filter);
-    if (context && inScope(filter, message, context)) findings.push(...(await runFilter(filter, message, context)));
+    // with the scope check off every enabled filter reads every message: the reference the check is measured against
+    if (context && (!config.relay.screening.scopeCheck || inScope(filter, message, context))) findings.push(...(await runFilter(filter, message, context)));
   }
   const incomplete = incompleteFinding(message);
   if (incomplete) findings.push(incomplete);

@@ -1,5 +1,5 @@
 import type { Config, FilterAction } from './config/schema.js';
-import type { ScreenedMessage } from './message/model.js';
+import type { MessageParties, ScreenedMessage } from './message/model.js';
 import { MEMBER_TEXT_NOT_READ, SCREENING_ERROR, SCREENING_INCOMPLETE, screeningError, TEXT_NOT_READ, type Finding } from './finding.js';
 
 /**
@@ -96,6 +96,11 @@ export function unscreenedFinding(config: Config, reason: string, what = 'the me
   return screeningError('SCREENING_FAILED', `${what} (${reason}); it was delivered unscreened`, reason);
 }
 
+/** A member's correspondence: a member sends it or is among its recipients (the envelope's). */
+export function involvesMember(parties: MessageParties): boolean {
+  return [...(parties.sender ? [parties.sender] : []), ...parties.from, ...parties.recipients].some((party) => party.roles.includes('member'));
+}
+
 /**
  * The finding for text no filter could read. On a member's correspondence (a member sends it or
  * is among its recipients) the policy's `relay.screening.incomplete` action applies; on other mail
@@ -103,8 +108,7 @@ export function unscreenedFinding(config: Config, reason: string, what = 'the me
  */
 export function incompleteFinding(message: ScreenedMessage): Finding | undefined {
   if (message.unread.length === 0) return undefined;
-  const parties = [...(message.sender ? [message.sender] : []), ...message.from, ...message.recipients];
-  const member = parties.some((party) => party.roles.includes('member'));
+  const member = involvesMember(message);
   const skipped = message.unread.join('; ');
   return {
     filter: SCREENING_INCOMPLETE,

@@ -155,7 +155,9 @@ export const obligation: Filter<ObligationOptions> = {
     if (parties.automated) return false;
     // the mail may be in a member's name: sent from any of a member's addresses, from inside the
     // council (an officer or a mailbox writing for a member), or by a writer who may be a member
-    // using an address the directory does not list (the body's signature then says whose it is)
+    // using an address the directory does not list (the body's signature then says whose it is).
+    // Left out: an outsider's address whose name and address say nothing of any member, even if
+    // the body is signed in a member's name; list members' personal addresses to cover those
     const writers = [...parties.from, ...(parties.sender ? [parties.sender] : []), ...parties.replyTo];
     const mailFrom = parties.envelope.mailFrom ? normaliseAddress(parties.envelope.mailFrom) : undefined;
     if (writers.some((party) => context.directory.isInternal(party.address)) || (mailFrom !== undefined && context.directory.isInternal(mailFrom))) return true;

@@ -69,9 +69,11 @@ const IDLE_CLOSE_MS = 30_000;
 /** what XFORWARD may carry (Postfix's XFORWARD_README) */
 const XFORWARD_ATTRIBUTES = new Set(['NAME', 'ADDR', 'PORT', 'PROTO', 'HELO', 'IDENT', 'SOURCE']);
 
-/** RFC 3461 xtext, as XFORWARD values are written: "+", "=" and anything outside "!".."~" as "+XX". */
+/** RFC 3461 xtext, as XFORWARD values are written: "+", "=" and every byte outside "!".."~" (UTF-8) as "+XX". */
 function encodeXText(value: string): string {
-  return value.replace(/[^!-*,-<>-~]/g, (character) => `+${character.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+  return value.replace(/[^!-*,-<>-~]/gu, (character) =>
+    [...Buffer.from(character, 'utf8')].map((byte) => `+${byte.toString(16).toUpperCase().padStart(2, '0')}`).join(''),
+  );
 }
 
 /** How long a pooled connection is reused at most, milliseconds (see NextHopOptions). */

@@ -69,6 +69,8 @@ export class Relay {
   private readonly clientsByAddress = new Map<string, number>();
   /** sessions counted against their client's address, with that address: XFORWARD may change the session's */
   private readonly countedSessions = new Map<string, string>();
+  /** sessions whose message is handled but whose client has not had the reply yet */
+  private readonly awaitingReply = new Set<string>();
   /** per session: the deadline for starting a message, running while no transaction is open */
   private readonly commandTimers = new Map<string, NodeJS.Timeout>();
   private readonly background = new Set<Promise<void>>();
@@ -193,7 +195,7 @@ export class Relay {
     // an MTA in front logs our 421 text (and tells its sender only a generic 451), so it says why,
     // where the library would say "Server shutting down" once the grace period is over
     const stopping = `4.3.2 ${this.hostname} is stopping (restart or shutdown); nothing was accepted on this connection that is not delivered, try again shortly`;
-    this.closeConnections((session) => !this.transactions.has(session.id), stopping);
+    this.closeConnections((session) => !this.transactions.has(session.id) && !this.awaitingReply.has(session.id), stopping);
     const late = setTimeout(
       () => this.closeConnections(() => true, `4.3.2 ${this.hostname} is stopping (restart or shutdown) and the message in progress was not accepted; try again shortly`),
       Math.max(0, SHUTDOWN_GRACE_MS - 1_000),
@@ -304,9 +306,12 @@ export class Relay {
       const oversize = stream.sizeExceeded === true || length > limit;
       const received = this.received(file, chunks, Math.min(length, limit));
       chunks.length = 0;
+      // until the client has its reply the connection is not idle, though the transaction has ended
+      this.awaitingReply.add(session.id);
       received
         .then((raw) => this.handleMessage(raw, oversize, inspector, session))
         .finally(() => file && this.removeSpoolFile(file))
+        .finally(() => this.awaitingReply.delete(session.id))
         .then(
           (reply) => callback(null, reply),
           (error: unknown) => {

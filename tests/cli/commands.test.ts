@@ -72,7 +72,8 @@ describe('screen', () => {
   });
 
   it('says "scope": "out" for mail no filter covers, and names it in the readable summary', async () => {
-    const resident = ENQUIRY.replace(/^From: .*$/m, 'From: Jo Bloggs <jo.bloggs@example.org>');
+    // a resident's letter to an officer alone: with a member copied in it would be read whole
+    const resident = ENQUIRY.replace(/^From: .*$/m, 'From: Jo Bloggs <jo.bloggs@example.org>').replace(/^Bcc: .*\r\n/m, '');
     const json = await runCli(['screen', '--json', '-'], { input: resident });
     expect(json.status, json.stderr).toBe(0);
     expect(JSON.parse(json.stdout)).toMatchObject({ action: 'deliver', scope: 'out', findings: [], enquiry: null });

@@ -124,6 +124,14 @@ describe('scope check, in the pipeline', () => {
     expect(officerToOfficer.scope).toBe('out');
   });
 
+  it("reads a resident's mail to a member whole, so that text no filter could read is named as the policy says", async () => {
+    const message = withAttachment(`Jo Bloggs <${RESIDENT}>`, 'Cllr Priya Amber <cllr.amber@greyfordvale.gov.uk>', { filename: 'letter.pdf', contentType: 'application/pdf', content: Buffer.from('%PDF-1.4 not really a PDF') });
+    const result = await screenRaw(message, RESIDENT, ['cllr.amber@greyfordvale.gov.uk']);
+    expect(result.scope).toBe('in');
+    expect(result.findings).toEqual([expect.objectContaining({ filter: 'screening-incomplete', rule: 'MEMBER_TEXT_NOT_READ' })]);
+    expect(result.action).toBe('flag');
+  });
+
   it('screens everything in full with relay.screening.scopeCheck off', async () => {
     const base = exampleConfig();
     const config = configWith({ relay: { ...base.relay, screening: { ...base.relay.screening, scopeCheck: false } } });
