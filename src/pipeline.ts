@@ -40,13 +40,16 @@ export async function screen(input: ScreeningInput, environment: ScreeningEnviro
     const settings = config.filters[filter.id];
     return settings?.enabled ? { config, directory, options: settings, now: input.receivedAt } : undefined;
   };
-  // most of a council's mail is outside the protocol: decided on the header section, its body is never parsed
-  // a member's correspondence is always read whole: text no filter could read in it is named (relay.screening.incomplete)
-  const concerned = (parties: MessageParties): boolean =>
-    !config.relay.screening.scopeCheck ||
-    involvesMember(parties) ||
-    concernsEnquiries(parties) ||
-    environment.filters.some((filter) => inScope(filter, parties, contextOf(filter)));
+  // most of a council's mail is outside the protocol: decided on the header section, its body is
+  // never parsed. A member's correspondence is always read whole, so that text no filter could
+  // read in it is named (relay.screening.incomplete). Each filter's scope is asked once, here.
+  const scopeCheck = config.relay.screening.scopeCheck;
+  let admitted: ReadonlySet<Filter> | undefined;
+  const concerned = (parties: MessageParties): boolean => {
+    if (!scopeCheck) return true;
+    admitted = new Set(environment.filters.filter((filter) => inScope(filter, parties, contextOf(filter))));
+    return admitted.size > 0 || involvesMember(parties) || concernsEnquiries(parties);
+  };
   const parsed = await parseInScope(input.raw, input.envelope, directory, { maxParseBytes: config.relay.screening.maxParseBytes, maxMimeParts: config.relay.maxMimeParts }, concerned);
   if (parsed.scope === 'out') return { ...decide([], config), scope: 'out', message: withoutBody(parsed.parties), enquiry: null };
   const message = parsed.message;
@@ -57,14 +60,19 @@ export async function screen(input: ScreeningInput, environment: ScreeningEnviro
     return { action: 'reject', findings: [finding], reason: `5.6.0 Message structure beyond what this gateway screens (${structural.slice(STRUCTURE_PROBLEM.length + 2, 200)})`, scope: 'in', message, enquiry: null };
   }
   const findings: Finding[] = [];
-  if (message.problems.some((problem) => problem.startsWith('MIME parse failed'))) {
+  const parseFailed = message.problems.some((problem) => problem.startsWith('MIME parse failed'));
+  if (parseFailed) {
+    // a message the parser failed on after its header section has no parties: its scopes are asked again
+    admitted = undefined;
     const unscreened = unscreenedFinding(config, message.problems[0] ?? 'MIME parse failed', 'the message could not be parsed as MIME');
     findings.push(unscreened.rule === 'SCREENING_FAILED' ? { ...unscreened, rule: 'PARSE_FAILED' } : unscreened);
   }
   for (const filter of environment.filters) {
     const context = contextOf(filter);
-    // with the scope check off every enabled filter reads every message: the reference the check is measured against
-    if (context && (!config.relay.screening.scopeCheck || inScope(filter, message, context))) findings.push(...(await runFilter(filter, message, context)));
+    // with the scope check off every enabled filter reads every message: the reference the check is
+    // measured against. A header section the parser never reported leaves the scopes to ask now
+    const applies = !scopeCheck || (admitted ? admitted.has(filter) : inScope(filter, message, context));
+    if (context && applies) findings.push(...(await runFilter(filter, message, context)));
   }
   const incomplete = incompleteFinding(message);
   if (incomplete) findings.push(incomplete);

@@ -320,14 +320,27 @@ function mayBeMember(address: string, displayName: string | undefined, names: Po
   const words = [...nameWords(displayName ?? ''), ...nameWords(localPart)];
   if (words.some((word) => word === 'cllr' || word === 'councillor')) return true;
   const runTogether = localPart.toLowerCase().replace(/[^\p{L}]+/gu, '');
-  return names.members.some((member) => {
-    const parts = nameWords(member.name);
-    const surname = parts[parts.length - 1];
-    const first = parts[0];
-    if (!surname) return false;
+  return memberNamesOf(names).some(({ first, surname }) => {
     if (words.includes(surname) || (surname.length >= 4 && runTogether.includes(surname))) return true;
-    return first !== undefined && parts.length > 1 && words.some((word, i) => word === first && words[i + 1] === surname[0]);
+    return first !== undefined && words.some((word, i) => word === first && words[i + 1] === surname[0]);
   });
+}
+
+const memberNameCache = new WeakMap<PoliticalNames, ReadonlyArray<{ first?: string; surname: string }>>();
+
+/** Each member's surname and, when the name has more than one word, first name, in lower case; read once per policy. */
+function memberNamesOf(names: PoliticalNames): ReadonlyArray<{ first?: string; surname: string }> {
+  let known = memberNameCache.get(names);
+  if (!known) {
+    known = names.members.flatMap((member) => {
+      const parts = nameWords(member.name);
+      const surname = parts[parts.length - 1];
+      if (!surname) return [];
+      return [parts.length > 1 ? { first: parts[0], surname } : { surname }];
+    });
+    memberNameCache.set(names, known);
+  }
+  return known;
 }
 
 function severityOf(score: number): Severity {

@@ -72,27 +72,28 @@ export async function parseInScope(raw: RawMessage, envelope: Envelope, director
   const problems: string[] = [];
   const unread: string[] = [];
   let parsed: ParsedMail | undefined;
-  let outOfScope: MessageParties | undefined;
+  let headParties: MessageParties | undefined;
+  let outOfScope = false;
   try {
     // the parser counts multipart containers too; the relay has already bounded the parts themselves
     const maxChildNodes = 2 * (limits.maxMimeParts ?? DEFAULT_MAX_MIME_PARTS) + 10;
     parsed = await readMail(rawSlices(raw, limits.maxParseBytes), limits.maxHtmlChars ?? DEFAULT_MAX_HTML_CHARS, maxChildNodes, (head) => {
-      const parties = partiesOf(head, envelope, directory);
-      if (inScope(parties)) return false;
-      outOfScope = parties;
-      return true;
+      headParties = partiesOf(head, envelope, directory);
+      outOfScope = !inScope(headParties);
+      return outOfScope;
     });
   } catch (error) {
     const code = error instanceof Error ? (error as Error & { code?: unknown }).code : undefined;
     problems.push(code === 'EMAXLEN' ? `${STRUCTURE_PROBLEM}: ${errorMessage(error)}` : `MIME parse failed: ${errorMessage(error)}`);
   }
-  if (outOfScope) return { scope: 'out', parties: outOfScope };
+  if (outOfScope && headParties) return { scope: 'out', parties: headParties };
   const truncated = rawLength(raw) > limits.maxParseBytes;
   if (truncated) {
     problems.unshift(`only the first ${limits.maxParseBytes} bytes were screened`);
     unread.unshift(`everything after the first ${limits.maxParseBytes} bytes`);
   }
-  const parties = partiesOf(parsed, envelope, directory);
+  // the header fields do not change after the header section: its parties stand for the message
+  const parties = parsed && headParties ? headParties : partiesOf(parsed, envelope, directory);
   const body = bodyText(parsed, limits, problems, unread);
   const split = splitText(body.text);
   const attachments = parsed ? await attachmentsOf(parsed, directory, limits, problems, unread) : [];

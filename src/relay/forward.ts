@@ -206,7 +206,7 @@ export class NextHopClient {
             to: [...envelope.rcptTo],
             size: (Buffer.isBuffer(prefix) ? prefix.length : prefix.maxBytes) + rawLength(raw),
             use8BitMime: envelope.eightBitMime === true,
-            ...(envelope.dsn ? { dsn: { ...envelope.dsn } } : {}),
+            ...(envelope.dsn ? { dsn: envelope.dsn } : {}),
           },
           message,
           (error, info) => {

@@ -594,9 +594,9 @@ export function forwardEnvelopeOf(session: SMTPServerSession): ForwardEnvelope {
  * its own XFORWARD, else the gateway's client itself.
  */
 function clientOf(session: SMTPServerSession): Record<string, string> {
-  const forwarded = new Map([...(session.xForward ?? new Map<string, unknown>())].filter(([key]) => key !== 'ADDR:DEFAULT'));
+  const forwarded = [...(session.xForward ?? [])].filter(([key]) => key !== 'ADDR:DEFAULT');
   // smtp-server reads "[UNAVAILABLE]" as false: it goes on as the MTA in front said it
-  if (forwarded.size > 0) return Object.fromEntries([...forwarded].map(([key, value]) => [key, value === false || value === undefined || value === null ? '[UNAVAILABLE]' : String(value)]));
+  if (forwarded.length > 0) return Object.fromEntries(forwarded.map(([key, value]) => [key, value === false || value === undefined || value === null ? '[UNAVAILABLE]' : String(value)]));
   return {
     ADDR: session.remoteAddress,
     NAME: '[UNAVAILABLE]',
@@ -608,10 +608,10 @@ function clientOf(session: SMTPServerSession): Record<string, string> {
 
 /**
  * The client's DSN parameters, as smtp-server decoded them from xtext (the forwarder's client
- * encodes them again). NOTIFY and
- * ORCPT are per recipient in SMTP but one value per message for the forwarder's client library:
- * they are passed on when every recipient has the same, which a single-recipient message always
- * has; otherwise the next hop applies its defaults (a failure is still reported to the sender).
+ * encodes them again). NOTIFY and ORCPT are per recipient in SMTP but one value per message for
+ * the forwarder's client library: they are passed on when every recipient has the same, which a
+ * single-recipient message always has; otherwise the next hop applies its defaults (a failure is
+ * still reported to the sender).
  */
 function dsnOf(session: SMTPServerSession): DsnParameters | undefined {
   const envelope = session.envelope as SMTPServerSession['envelope'] & { dsn?: { ret?: string | null; envid?: string | null } };

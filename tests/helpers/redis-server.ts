@@ -22,14 +22,7 @@ export async function startScratchRedis(settings: readonly string[]): Promise<Sc
   if (!REDIS_SERVER) throw new Error('redis-server is not installed');
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'mog-scratch-redis-'));
-  const child: ChildProcess = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', ...settings], { stdio: 'ignore' });
-  const close = async (): Promise<void> => {
-    if (child.exitCode === null) {
-      child.kill('SIGTERM');
-      await new Promise((resolve) => child.once('exit', resolve));
-    }
-    rmSync(dir, { recursive: true, force: true });
-  };
+  const close = spawnScratch(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', ...settings], dir);
   try {
     const redis = await connectWhenUp(port);
     const version = /redis_version:(\S+)/.exec(await redis.info('server'))?.[1] ?? '';
@@ -45,6 +38,18 @@ export async function startScratchRedis(settings: readonly string[]): Promise<Sc
     await close();
     throw error;
   }
+}
+
+/** Starts `command` with `args`; the function returned stops it and removes `dir`. */
+function spawnScratch(command: string, args: readonly string[], dir: string): () => Promise<void> {
+  const child: ChildProcess = spawn(command, args, { stdio: 'ignore' });
+  return async () => {
+    if (child.exitCode === null) {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
 }
 
 /** redis-server takes a moment to listen: try until it answers `ready` (a PING by default). */
@@ -78,14 +83,7 @@ export async function startScratchSentinel(masterPort: number, name: string): Pr
   // a Sentinel rewrites its configuration file, so it has one of its own
   const file = join(dir, 'sentinel.conf');
   writeFileSync(file, [`port ${port}`, 'bind 127.0.0.1', `dir ${dir}`, `sentinel monitor ${name} 127.0.0.1 ${masterPort} 1`, ''].join('\n'));
-  const child: ChildProcess = spawn(REDIS_SERVER, [file, '--sentinel'], { stdio: 'ignore' });
-  const close = async (): Promise<void> => {
-    if (child.exitCode === null) {
-      child.kill('SIGTERM');
-      await new Promise((resolve) => child.once('exit', resolve));
-    }
-    rmSync(dir, { recursive: true, force: true });
-  };
+  const close = spawnScratch(REDIS_SERVER, [file, '--sentinel'], dir);
   try {
     const probe = await connectWhenUp(port, async (redis) => ((await redis.call('SENTINEL', 'get-master-addr-by-name', name)) as string[] | null)?.[1] === String(masterPort));
     probe.disconnect();
