@@ -5,7 +5,7 @@ import type { ScreenedMessage } from '../../src/message/model.js';
 import { findCommitments, type Commitment, type CommitmentKind } from './commitment.js';
 import { obligationKind, obligationWords, shippedObligationModel } from './obligation-model.js';
 import { preparePartOfSpeech } from '../shared/part-of-speech.js';
-import { findPeople, politicalNames, type PoliticalNames } from '../shared/political-names.js';
+import { findPeople, politicalNames, TITLES, type PoliticalNames } from '../shared/political-names.js';
 import { insideAny } from '../shared/quotations.js';
 import { compilePatterns, containsPattern } from '../shared/token-pattern.js';
 import { evidenceFrom, readSentences, sentenceEvidence, textSources, type ReadSentence, type TextSource } from '../shared/text-sources.js';
@@ -333,7 +333,8 @@ function memberNamesOf(names: PoliticalNames): ReadonlyArray<{ first?: string; s
   let known = memberNameCache.get(names);
   if (!known) {
     known = names.members.flatMap((member) => {
-      const parts = nameWords(member.name);
+      // "Cllr Tom Hadley": the first name is Tom, not the title
+      const parts = nameWords(member.name).filter((word) => !TITLES.has(word));
       const surname = parts[parts.length - 1];
       if (!surname) return [];
       return [parts.length > 1 ? { first: parts[0], surname } : { surname }];

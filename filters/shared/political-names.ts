@@ -36,7 +36,8 @@ interface Entry<T> {
   readonly value: T;
 }
 
-const TITLES = new Set(['cllr', 'cllr.', 'councillor', 'mr', 'mrs', 'ms', 'miss', 'dr', 'mx']);
+/** titles that come before a name and are not part of it */
+export const TITLES = new Set(['cllr', 'cllr.', 'councillor', 'mr', 'mrs', 'ms', 'miss', 'dr', 'mx']);
 const COUNCILLOR_TITLES = ['cllr', 'councillor'];
 
 /** national party names and the short forms people use for them, keyed by a word of the local name */

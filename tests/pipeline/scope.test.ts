@@ -107,6 +107,10 @@ describe('scope check, in the pipeline', () => {
     const byAddress = await screenRaw(letter('Tom H <t.hadley.ward@mail.example>', OFFICER, body), 't.hadley.ward@mail.example', [OFFICER]);
     expect(byAddress.scope).toBe('in');
     expect(byAddress.findings.map((finding) => finding.filter)).toContain('obligation');
+    // "Tom H" from an address that says nothing more: a member's first name and initial
+    const byName = await screenRaw(letter('Tom H <th1961@mail.example>', OFFICER, body), 'th1961@mail.example', [OFFICER]);
+    expect(byName.scope).toBe('in');
+    expect(byName.findings.map((finding) => finding.filter)).toContain('obligation');
     // a stranger's name says nothing: the body, signature and all, is not read
     const stranger = await screenRaw(letter(`Jo Bloggs <${RESIDENT}>`, OFFICER, body), RESIDENT, [OFFICER]);
     expect(stranger.scope).toBe('out');
